@@ -1,0 +1,50 @@
+# Two commands: `make run` serves the demo portal, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install messages lint format bench clean-db screenshots
+
+run: install .env messages
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
+	$(PY) manage.py runserver $(HOST)
+
+test: install .env messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(INSTALLED)
+
+$(PY):
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment. On Debian or Ubuntu: sudo apt-get install python3-venv"; exit 1; }
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+# Local settings for development: DEBUG on and a generated secret key. Production never uses
+# this file; it sets real environment variables (docs/deploy.md).
+.env:
+	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env for local development."
+
+messages: install
+	$(PY) manage.py compile_catalogues
+
+lint: install .env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Forget the local SQLite database and demo data; the next `make run` builds them again.
+clean-db:
+	rm -f var/portal.sqlite3 var/portal.sqlite3-wal var/portal.sqlite3-shm

@@ -1,0 +1,106 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from communities.models import (
+    Area,
+    AreaRole,
+    Grid,
+    Household,
+    Membership,
+    Organization,
+    PartyRegistration,
+    Residency,
+    User,
+)
+
+
+@admin.register(Area)
+class AreaAdmin(TreeAdmin):
+    form = movenodeform_factory(Area)
+    list_display = ["name", "code", "level", "numchild"]
+    list_filter = ["level"]
+    search_fields = ["name", "code", "address"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["building", "unit", "room", "floor_area"]
+    list_filter = ["building__level"]
+    search_fields = ["building__name", "building__code", "room"]
+    raw_id_fields = ["building"]
+    list_select_related = ["building"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Portal"), {"fields": ("full_name", "phone", "large_text", "high_contrast")}),
+    )
+    list_display = ["username", "full_name", "masked_phone", "email", "is_staff", "is_active"]
+    search_fields = ["username", "full_name", "email", "phone"]
+
+
+@admin.register(Residency)
+class ResidencyAdmin(admin.ModelAdmin):
+    list_display = ["user", "household", "relation", "status", "claimed_at", "decided_by"]
+    list_filter = ["status", "relation"]
+    search_fields = ["user__username", "user__full_name", "household__building__name"]
+    raw_id_fields = ["user", "household", "decided_by"]
+    list_select_related = ["user", "household__building", "decided_by"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "area", "parent"]
+    list_filter = ["kind", "area__level"]
+    search_fields = ["name", "area__name", "area__code"]
+    raw_id_fields = ["area", "parent"]
+    filter_horizontal = ["served_areas"]
+    inlines = [MembershipInline]
+    list_select_related = ["area", "parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "position", "title", "starts_on", "ends_on"]
+    list_filter = ["position", "organization__kind"]
+    search_fields = ["user__username", "user__full_name", "organization__name", "title"]
+    raw_id_fields = ["user", "organization"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(AreaRole)
+class AreaRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "area", "starts_on", "ends_on"]
+    list_filter = ["kind", "area__level"]
+    search_fields = ["user__username", "user__full_name", "area__name", "area__code"]
+    raw_id_fields = ["user", "area"]
+    list_select_related = ["user", "area"]
+
+
+@admin.register(Grid)
+class GridAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "area", "worker"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "area__name", "worker__full_name"]
+    raw_id_fields = ["area", "worker", "covered_areas"]
+    list_select_related = ["area", "worker"]
+
+
+@admin.register(PartyRegistration)
+class PartyRegistrationAdmin(admin.ModelAdmin):
+    list_display = ["user", "community", "home_organization", "status", "show_publicly"]
+    list_filter = ["status", "show_publicly", "lead_household"]
+    search_fields = ["user__username", "user__full_name", "home_organization"]
+    raw_id_fields = ["user", "community", "confirmed_by"]
+    list_select_related = ["user", "community"]

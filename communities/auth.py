@@ -1,0 +1,41 @@
+"""Log in with a mainland mobile number as well as a username or e-mail address."""
+
+from allauth.account import forms as allauth_forms
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import User
+from communities.phones import normalize_mobile
+
+
+class MobileNumberBackend(ModelBackend):
+    """allauth passes what was typed in the login box as `username`; if it reads as a mobile
+    number in any usual spelling (138 1234 5678, +86-13812345678), find the account by it."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if not username or password is None:
+            return None
+        try:
+            phone = normalize_mobile(username)
+        except ValidationError:
+            return None
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            # Spend the same time as a wrong password, so a stranger cannot learn which numbers
+            # have accounts by timing the answer.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login box, saying that a mobile number works too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Username, e-mail or mobile number")
+        login.widget.attrs["placeholder"] = _("Username, e-mail or mobile number")

@@ -1,0 +1,120 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Area, Household, PartyRegistration, Residency, User
+from communities.phones import normalize_mobile
+
+
+class SignupExtraForm(forms.Form):
+    """What allauth's sign-up form asks besides username, e-mail and password."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=60, required=False)
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional. You can log in with it instead of your username."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_phone(self) -> str | None:
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return None
+        phone = normalize_mobile(raw)
+        if User.objects.filter(phone=phone).exists():
+            raise ValidationError(_("This mobile number belongs to another account."))
+        return phone
+
+    def signup(self, request, user: User) -> None:
+        user.full_name = self.cleaned_data["full_name"]
+        user.phone = self.cleaned_data["phone"]
+        user.save(update_fields=["full_name", "phone"])
+
+
+class ProfileForm(forms.ModelForm):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "large_text", "high_contrast"]
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        if raw:
+            normalize_mobile(raw)
+        return raw
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    """Areas are picked by their stable code, so a form posted twice or bookmarked stays valid."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, to_field_name="code", **kwargs)
+
+    def label_from_instance(self, area: Area) -> str:
+        return area.name
+
+
+class HouseholdClaimForm(forms.Form):
+    community = AreaChoiceField(Area.objects.of_level(Area.Level.COMMUNITY), label=_("Community"))
+    building = AreaChoiceField(
+        Area.objects.of_level(Area.Level.BUILDING),
+        label=_("Building"),
+        help_text=_("The building number as written on the door downstairs."),
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=16, required=False)
+    room = forms.CharField(label=_("Room"), max_length=16)
+    relation = forms.ChoiceField(
+        label=_("You are the household's"), choices=Residency.Relation.choices
+    )
+
+    def __init__(self, *args, community: Area | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if community is not None:
+            self.fields["community"].initial = community.code
+            self.fields["building"].queryset = Area.objects.under(community).of_level(
+                Area.Level.BUILDING
+            )
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class AreaCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("A stable code that never changes, used in links and imports."),
+    )
+    level = forms.TypedChoiceField(label=_("Level"), choices=Area.Level.choices, coerce=int)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        Area._meta.get_field("code").run_validators(code)
+        return code
+
+
+class HouseholdCreateForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["unit", "room", "floor_area"]
+
+
+class PartyRegistrationForm(forms.ModelForm):
+    community = AreaChoiceField(
+        Area.objects.of_level(Area.Level.COMMUNITY), label=_("Residential community")
+    )
+
+    class Meta:
+        model = PartyRegistration
+        fields = ["community", "home_organization", "show_publicly"]

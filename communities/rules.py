@@ -1,0 +1,123 @@
+"""Who may do what with places, people and organisations.
+
+Each `view_*` rule has a `visible_to(user)` queryset beside its model that selects exactly the
+objects the rule allows; tests/communities/test_rules.py checks that they agree for every role.
+Roles reach down the tree: a membership seated on a street reaches every compound under it.
+"""
+
+import rules
+
+from communities import reach
+from communities.models import Area
+
+
+is_authenticated = rules.is_authenticated
+
+
+@rules.predicate
+def is_superuser(user) -> bool:
+    return user.is_superuser
+
+
+@rules.predicate
+def manages_area(user, area: Area) -> bool:
+    """Staff of an administrative organisation seated on the area or above it."""
+    return area is not None and reach.is_within(area.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def acts_in_area(user, area: Area) -> bool:
+    """Member of any organisation whose reach includes the area (a firm: its contracts only)."""
+    return area is not None and reach.is_within(area.path, reach.acting_paths(user))
+
+
+@rules.predicate
+def lives_in_area(user, area: Area) -> bool:
+    return area is not None and reach.lives_in(user, area)
+
+
+@rules.predicate
+def manages_household(user, household) -> bool:
+    return reach.is_within(household.building.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def works_grid_of_household(user, household) -> bool:
+    return reach.is_within(household.building.path, reach.grid_paths(user))
+
+
+@rules.predicate
+def lives_in_household(user, household) -> bool:
+    return household.residencies.verified().filter(user=user).exists()
+
+
+@rules.predicate
+def is_claimant(user, residency) -> bool:
+    return residency.user_id == user.pk
+
+
+@rules.predicate
+def manages_residency(user, residency) -> bool:
+    return reach.is_within(residency.household.building.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def is_registrant(user, registration) -> bool:
+    return registration.user_id == user.pk
+
+
+@rules.predicate
+def manages_registration(user, registration) -> bool:
+    return reach.is_within(registration.community.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def is_self(user, person) -> bool:
+    return person is not None and person.pk == user.pk
+
+
+@rules.predicate
+def manages_a_home_of(user, person) -> bool:
+    """Staff whose area holds one of the person's verified homes may see their contact details."""
+    if person is None:
+        return False
+    managed = reach.managed_paths(user)
+    return any(reach.is_within(home, managed) for home in reach.home_paths(person))
+
+
+rules.add_perm("communities.manage_area", is_authenticated & (is_superuser | manages_area))
+rules.add_perm(
+    "communities.act_in_area", is_authenticated & (is_superuser | manages_area | acts_in_area)
+)
+rules.add_perm("communities.add_area", is_authenticated & (is_superuser | manages_area))
+rules.add_perm("communities.change_area", is_authenticated & (is_superuser | manages_area))
+rules.add_perm(
+    "communities.view_household",
+    is_authenticated
+    & (is_superuser | manages_household | works_grid_of_household | lives_in_household),
+)
+rules.add_perm(
+    "communities.change_household", is_authenticated & (is_superuser | manages_household)
+)
+rules.add_perm(
+    "communities.view_residency",
+    is_authenticated & (is_superuser | is_claimant | manages_residency),
+)
+rules.add_perm(
+    "communities.decide_residency", is_authenticated & (is_superuser | manages_residency)
+)
+rules.add_perm(
+    "communities.view_partyregistration",
+    is_authenticated & (is_superuser | is_registrant | manages_registration),
+)
+rules.add_perm(
+    "communities.confirm_partyregistration",
+    is_authenticated & (is_superuser | manages_registration),
+)
+rules.add_perm(
+    "communities.view_personal_data",
+    is_authenticated & (is_superuser | is_self | manages_a_home_of),
+)
+rules.add_perm(
+    "communities.see_party_board", is_authenticated & (is_superuser | manages_area | lives_in_area)
+)

@@ -1,0 +1,137 @@
+"""Roles reach down the tree, and every `view_*` rule agrees with its `visible_to()` queryset."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from communities.models import Household, PartyRegistration, Residency
+
+# Each role is held on one node; each row asks about that node, a child, the parent, a sibling
+# and an unrelated node (under the other street).
+MATRIX = {
+    # role            node   child  parent sibling unrelated
+    "street_staff": ("S1", "C1", "D", "S2", "C3"),
+    "community_staff": ("C1", "K1", "S1", "C2", "K4"),
+    "owners_member": ("K1", "B1", "C1", "K2", "K4"),
+    "firm_staff": ("K1", "B1", "C1", "K2", "K4"),
+    "grid_worker": ("K1", "B1", "C1", "K2", "K4"),
+    "resident": ("B1", None, "K1", "B2", "B5"),
+}
+RELATIONS = ("node", "child", "parent", "sibling", "unrelated")
+
+# What each role may do at each relation: manage (the subtree's administration) and act (for an
+# organisation in its reach).
+EXPECTED = {
+    ("street_staff", "manage_area"): (True, True, False, False, False),
+    ("street_staff", "act_in_area"): (True, True, False, False, False),
+    ("community_staff", "manage_area"): (True, True, False, False, False),
+    ("community_staff", "act_in_area"): (True, True, False, False, False),
+    ("owners_member", "manage_area"): (False, False, False, False, False),
+    ("owners_member", "act_in_area"): (True, True, False, False, False),
+    ("firm_staff", "manage_area"): (False, False, False, False, False),
+    ("firm_staff", "act_in_area"): (True, True, False, False, False),
+    ("grid_worker", "manage_area"): (False, False, False, False, False),
+    ("grid_worker", "act_in_area"): (False, False, False, False, False),
+    ("resident", "manage_area"): (False, None, False, False, False),
+    ("resident", "act_in_area"): (False, None, False, False, False),
+}
+
+
+@pytest.mark.parametrize(("role", "action"), list(EXPECTED))
+def test_roles_reach_down_the_tree_and_nowhere_else(tree, people, role, action):
+    user = getattr(people, role)
+    for relation, code, allowed in zip(
+        RELATIONS, MATRIX[role], EXPECTED[(role, action)], strict=True
+    ):
+        if code is None:
+            continue
+        area = getattr(tree, code)
+        assert user.has_perm(f"communities.{action}", area) is allowed, (
+            role,
+            action,
+            relation,
+            code,
+        )
+
+
+def test_a_property_firm_does_not_reach_the_street_it_is_registered_in(tree, people):
+    assert not people.firm_staff.has_perm("communities.act_in_area", tree.S1)
+    assert not people.firm_staff.has_perm("communities.act_in_area", tree.K2)
+    assert people.firm_staff.has_perm("communities.act_in_area", tree.K1)
+
+
+def test_a_resident_sees_the_party_board_of_their_home_and_its_ancestors_only(tree, people):
+    resident = people.resident
+    assert resident.has_perm("communities.see_party_board", tree.K1)
+    assert resident.has_perm("communities.see_party_board", tree.C1)
+    assert not resident.has_perm("communities.see_party_board", tree.K2)
+    assert not resident.has_perm("communities.see_party_board", tree.K4)
+    assert not people.stranger.has_perm("communities.see_party_board", tree.K1)
+
+
+def test_an_ended_membership_no_longer_reaches(tree, people, admin_user):
+    import datetime
+
+    from communities import reach, services
+
+    membership = people.community_staff.memberships.get()
+    services.end_membership(membership=membership, on=datetime.date(2024, 6, 30), by=admin_user)
+    reach.forget(people.community_staff)
+    assert not people.community_staff.has_perm("communities.manage_area", tree.K1)
+
+
+ROLES = [
+    "street_staff",
+    "community_staff",
+    "owners_member",
+    "firm_staff",
+    "grid_worker",
+    "resident",
+    "stranger",
+]
+
+
+def _all_users(people):
+    return [getattr(people, role) for role in ROLES] + [AnonymousUser()]
+
+
+@pytest.mark.parametrize(
+    ("model", "perm"),
+    [
+        (Household, "communities.view_household"),
+        (Residency, "communities.view_residency"),
+        (PartyRegistration, "communities.view_partyregistration"),
+    ],
+)
+def test_view_rule_and_visible_to_agree_for_every_role(tree, people, model, perm):
+    from communities import services
+
+    # A second claim and a party registration, so each queryset has rows some roles may not see.
+    other = model.objects.none()
+    services.register_party_member(
+        user=people.resident,
+        community=tree.C1,
+        home_organization="市政府机关支部",
+        show_publicly=True,
+    )
+    services.register_party_member(
+        user=people.stranger, community=tree.C3, home_organization="某企业支部", show_publicly=False
+    )
+    services.claim_household(
+        user=people.stranger,
+        community=tree.C3,
+        building=tree.B5,
+        unit="1",
+        room="101",
+        relation="tenant",
+    )
+    objects = list(model.objects.all())
+    assert len(objects) >= 2, "the fixture must give each model rows on both sides of the rule"
+    saw_allowed = saw_denied = False
+    for user in _all_users(people):
+        visible = set(model.objects.visible_to(user).values_list("pk", flat=True))
+        for obj in objects:
+            allowed = user.has_perm(perm, obj)
+            assert allowed == (obj.pk in visible), (getattr(user, "username", "anonymous"), obj)
+            saw_allowed |= allowed
+            saw_denied |= not allowed
+    assert saw_allowed and saw_denied and not other

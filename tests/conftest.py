@@ -1,0 +1,148 @@
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from communities import services
+from communities.models import Area, Grid, Household, Organization, Residency, User
+from tests.factories import HouseholdFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher is slow by design; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser("root", "root@example.org", "a-long-test-passphrase")
+
+
+@dataclass
+class Tree:
+    """A small district with siblings at every level, for "same node, child, parent, sibling,
+    unrelated" questions:
+
+        D  district
+        ├── S1 street
+        │   ├── C1 community ── K1 compound (B1, B2)   K2 compound (B3)
+        │   └── C2 community ── K3 compound (B4)
+        └── S2 street
+            └── C3 community ── K4 compound (B5)
+    """
+
+    D: Area
+    S1: Area
+    S2: Area
+    C1: Area
+    C2: Area
+    C3: Area
+    K1: Area
+    K2: Area
+    K3: Area
+    K4: Area
+    B1: Area
+    B2: Area
+    B3: Area
+    B4: Area
+    B5: Area
+
+    def areas(self) -> list[Area]:
+        return [getattr(self, name) for name in self.__dataclass_fields__]
+
+
+@pytest.fixture
+def tree(admin_user) -> Tree:
+    def add(parent, code, name, level):
+        return services.create_area(parent=parent, code=code, name=name, level=level, by=admin_user)
+
+    L = Area.Level
+    D = add(None, "D", "江岸区", L.DISTRICT)
+    S1 = add(D, "S1", "百步亭街道", L.STREET)
+    S2 = add(D, "S2", "后湖街道", L.STREET)
+    C1 = add(S1, "C1", "安居社区", L.COMMUNITY)
+    C2 = add(S1, "C2", "幸福社区", L.COMMUNITY)
+    C3 = add(S2, "C3", "金桥社区", L.COMMUNITY)
+    K1 = add(C1, "K1", "幸福家园", L.COMPOUND)
+    K2 = add(C1, "K2", "金桥花园", L.COMPOUND)
+    K3 = add(C2, "K3", "百合苑", L.COMPOUND)
+    K4 = add(C3, "K4", "紫薇苑", L.COMPOUND)
+    B1 = add(K1, "B1", "1栋", L.BUILDING)
+    B2 = add(K1, "B2", "2栋", L.BUILDING)
+    B3 = add(K2, "B3", "1栋", L.BUILDING)
+    B4 = add(K3, "B4", "1栋", L.BUILDING)
+    B5 = add(K4, "B5", "1栋", L.BUILDING)
+    return Tree(D, S1, S2, C1, C2, C3, K1, K2, K3, K4, B1, B2, B3, B4, B5)
+
+
+@pytest.fixture
+def households(tree) -> dict[str, Household]:
+    """One household in every building, keyed by the building's code."""
+    return {
+        building.code: HouseholdFactory(building=building, room="101")
+        for building in (tree.B1, tree.B2, tree.B3, tree.B4, tree.B5)
+    }
+
+
+@dataclass
+class People:
+    street_staff: User
+    community_staff: User
+    owners_member: User
+    firm_staff: User
+    grid_worker: User
+    resident: User
+    stranger: User
+
+
+def _post(organization_kind, area, *, admin_user, user, position="staff", served=()):
+    organization = Organization.objects.create(
+        name=f"{area.name} {organization_kind}", kind=organization_kind, area=area
+    )
+    organization.served_areas.set(served)
+    services.add_membership(
+        organization=organization,
+        user=user,
+        position=position,
+        starts_on=datetime.date(2024, 1, 1),
+        by=admin_user,
+    )
+    return organization
+
+
+@pytest.fixture
+def people(tree, households, admin_user) -> People:
+    """One person per role, each seated on a different node of the tree."""
+    Kind = Organization.Kind
+    street_staff = UserFactory(username="street")
+    community_staff = UserFactory(username="community")
+    owners_member = UserFactory(username="owners")
+    firm_staff = UserFactory(username="firm")
+    grid_worker = UserFactory(username="grid")
+    resident = UserFactory(username="resident")
+    stranger = UserFactory(username="stranger")
+
+    _post(Kind.GOVERNMENT_OFFICE, tree.S1, admin_user=admin_user, user=street_staff)
+    _post(Kind.RESIDENTS_COMMITTEE, tree.C1, admin_user=admin_user, user=community_staff)
+    _post(
+        Kind.OWNERS_COMMITTEE, tree.K1, admin_user=admin_user, user=owners_member, position="member"
+    )
+    # The firm is registered at the street but serves only K1: it must reach K1 and nothing else.
+    _post(Kind.PROPERTY_FIRM, tree.S1, admin_user=admin_user, user=firm_staff, served=[tree.K1])
+
+    grid = Grid.objects.create(name="安居一网格", code="G1", area=tree.C1, worker=grid_worker)
+    grid.covered_areas.set([tree.K1])
+
+    claim = services.claim_household(
+        user=resident,
+        community=tree.C1,
+        building=tree.B1,
+        unit=households["B1"].unit,
+        room=households["B1"].room,
+        relation=Residency.Relation.OWNER,
+    )
+    services.verify_residency(residency=claim, by=community_staff)
+    return People(
+        street_staff, community_staff, owners_member, firm_staff, grid_worker, resident, stranger
+    )
