@@ -10,7 +10,6 @@ import rules
 from communities import reach
 from communities.models import Area
 
-
 is_authenticated = rules.is_authenticated
 
 
