@@ -48,3 +48,8 @@ format: install
 # Forget the local SQLite database and demo data; the next `make run` builds them again.
 clean-db:
 	rm -f var/portal.sqlite3 var/portal.sqlite3-wal var/portal.sqlite3-shm
+
+# Refresh the pictures in README.md and docs/ from the browser tests, so they stay current.
+# Chinese text needs a CJK font on the machine: apt-get install fonts-wqy-microhei
+screenshots: install .env messages
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser -q
