@@ -45,6 +45,18 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _name_compounds(buildings: list[Area]) -> None:
+    """Set `compound_name` on each building ("1栋" alone is ambiguous): one query per page."""
+    compound_paths = {
+        building.path[: building.steplen * Area.Level.COMPOUND] for building in buildings
+    }
+    names = dict(Area.objects.filter(path__in=compound_paths).values_list("path", "name"))
+    for building in buildings:
+        building.compound_name = names.get(
+            building.path[: building.steplen * Area.Level.COMPOUND], ""
+        )
+
+
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     area = _area_or_404(code)
     children = Paginator(
@@ -146,6 +158,7 @@ def household_list(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("building__path", "unit", "room")
     )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    _name_compounds([household.building for household in page])
     form = None
     if area.level == Area.Level.BUILDING and request.user.has_perm("communities.manage_area", area):
         form = HouseholdCreateForm()
