@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
+from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from communities.models import (
     Area,
@@ -15,11 +15,33 @@ from communities.models import (
     Residency,
     User,
 )
+from communities.services import check_level_fits
+
+
+class AreaAdminForm(MoveNodeForm):
+    """Treebeard's form, held to the tree's rule: a place sits exactly one level below its parent.
+
+    Only "child of" is offered: treebeard places a sibling by adding a child first and moving it,
+    which the level == depth constraint rightly refuses half-way.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["treebeard_position"].choices = [("first-child", _("Child of"))]
+        self.fields["treebeard_ref_node"].label = _("Parent")
+        self.fields["treebeard_ref_node"].empty_label = _("-- none: a district --")
+
+    def clean(self):
+        cleaned = super().clean()
+        level = cleaned.get("level")
+        if level is not None:
+            check_level_fits(level=level, parent=cleaned.get("treebeard_ref_node"))
+        return cleaned
 
 
 @admin.register(Area)
 class AreaAdmin(TreeAdmin):
-    form = movenodeform_factory(Area)
+    form = movenodeform_factory(Area, form=AreaAdminForm)
     list_display = ["name", "code", "level", "numchild"]
     list_filter = ["level"]
     search_fields = ["name", "code", "address"]

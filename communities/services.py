@@ -43,7 +43,7 @@ def _check_code_is_free(code: str, *, model=Area, exclude_pk=None) -> None:
         raise ValidationError({"code": _("The code %(code)s is already used.") % {"code": code}})
 
 
-def _check_level_fits(*, level: int, parent: Area | None) -> None:
+def check_level_fits(*, level: int, parent: Area | None) -> None:
     """A child sits exactly one level below its parent: a building under a compound, and so on."""
     expected = parent.child_level if parent else Area.Level.DISTRICT
     if level == expected:
@@ -76,7 +76,7 @@ def create_area(
             raise PermissionDenied(_("Only an administrator can add a district."))
     else:
         _require(by, "communities.add_area", parent)
-    _check_level_fits(level=level, parent=parent)
+    check_level_fits(level=level, parent=parent)
     _check_code_is_free(code)
     fields = {"name": name.strip(), "code": code.strip(), "level": level, "address": address}
     try:
@@ -114,7 +114,7 @@ def move_area(*, area: Area, new_parent: Area, by: User) -> Area:
         raise ValidationError(
             {"parent": _("An area cannot be moved under itself or under one of its own parts.")}
         )
-    _check_level_fits(level=area.level, parent=new_parent)
+    check_level_fits(level=area.level, parent=new_parent)
     try:
         Area.objects.move(area, new_parent, pos="last-child")
     except InvalidMoveToDescendant as error:

@@ -1,0 +1,78 @@
+"""The admin: every model listed with search and filters, and the tree's rules held there too."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from communities.models import Area
+
+
+@pytest.fixture
+def admin_client_with_tree(client, admin_user, tree, people):
+    client.force_login(admin_user)
+    return client
+
+
+def test_every_model_has_an_admin_with_search_and_filters():
+    from django.apps import apps
+
+    for model in apps.get_app_config("communities").get_models():
+        model_admin = admin.site._registry.get(model)
+        assert model_admin is not None, f"{model.__name__} has no admin"
+        assert model_admin.search_fields, f"{model.__name__} admin has no search"
+        assert model_admin.list_filter, f"{model.__name__} admin has no filters"
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "area",
+        "household",
+        "user",
+        "residency",
+        "organization",
+        "membership",
+        "arearole",
+        "grid",
+        "partyregistration",
+    ],
+)
+def test_every_changelist_opens_and_searches(admin_client_with_tree, model):
+    url = reverse(f"admin:communities_{model}_changelist")
+    assert admin_client_with_tree.get(url).status_code == 200
+    assert admin_client_with_tree.get(url, {"q": "幸福"}).status_code == 200
+
+
+def test_the_admin_refuses_a_building_under_a_street_with_a_message(admin_client_with_tree, tree):
+    before = Area.objects.count()
+    response = admin_client_with_tree.post(
+        reverse("admin:communities_area_add"),
+        {
+            "name": "9栋",
+            "code": "X9",
+            "level": Area.Level.BUILDING,
+            "address": "",
+            "treebeard_position": "first-child",
+            "treebeard_ref_node": tree.S1.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "楼栋" in response.content.decode()
+    assert Area.objects.count() == before
+
+
+def test_the_admin_adds_a_building_under_a_compound(admin_client_with_tree, tree):
+    response = admin_client_with_tree.post(
+        reverse("admin:communities_area_add"),
+        {
+            "name": "9栋",
+            "code": "X9",
+            "level": Area.Level.BUILDING,
+            "address": "",
+            "treebeard_position": "first-child",
+            "treebeard_ref_node": tree.K1.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Area.objects.get(code="X9").path.startswith(tree.K1.path)
+    assert Area.objects.find_problems() == ([], [], [], [], [])
