@@ -10,6 +10,7 @@ from communities.models import (
     Grid,
     Household,
     Membership,
+    Notification,
     Organization,
     PartyRegistration,
     Residency,
@@ -126,3 +127,12 @@ class PartyRegistrationAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name", "home_organization"]
     raw_id_fields = ["user", "community", "confirmed_by"]
     list_select_related = ["user", "community"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "created_at", "read_at", "emailed_at"]
+    list_filter = ["read_at", "emailed_at"]
+    search_fields = ["title", "user__username", "key"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]

@@ -22,6 +22,7 @@ from communities.models import (
     AreaRole,
     Household,
     Membership,
+    Notification,
     Organization,
     PartyRegistration,
     Residency,
@@ -307,3 +308,22 @@ def confirm_party_registration(*, registration: PartyRegistration, by: User) -> 
     registration.confirmed_by = by
     registration.save(update_fields=["status", "confirmed_by"])
     return registration
+
+
+def notify(*, user: User, key: str, title: str, body: str = "", url: str = "") -> Notification:
+    """Put a message in the person's inbox once per key, and mail it after commit if they have
+    an address. Calling it again with the same key changes nothing."""
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            user=user, key=key, defaults={"title": title[:200], "body": body, "url": url}
+        )
+    if created and user.email:
+        from communities.tasks import email_notification
+
+        transaction.on_commit(lambda: email_notification.delay(notification.pk))
+    return notification
+
+
+@transaction.atomic
+def mark_notifications_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user).unread().update(read_at=timezone.now())

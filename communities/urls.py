@@ -11,6 +11,7 @@ urlpatterns = [
     path("areas/<slug:code>/households/", views.household_list, name="household_list"),
     path("areas/<slug:code>/households/add/", views.household_add, name="household_add"),
     path("me/", views.profile, name="profile"),
+    path("me/messages/", views.inbox, name="inbox"),
     path("me/household/", views.household_claim, name="household_claim"),
     path("me/party/", views.party_register, name="party_register"),
     path("staff/claims/", views.residency_queue, name="residency_queue"),

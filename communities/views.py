@@ -355,3 +355,12 @@ def display_preferences(request: HttpRequest) -> HttpResponse:
     for name, value in (("large_text", large_text), ("high_contrast", high_contrast)):
         response.set_cookie(name, "1" if value else "0", max_age=year, samesite="Lax")
     return response
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The person's messages; opening the inbox marks them read."""
+    page = Paginator(request.user.notifications.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    unread = {notification.pk for notification in page if notification.read_at is None}
+    services.mark_notifications_read(user=request.user)
+    return render(request, "communities/inbox.html", {"page": page, "unread": unread})

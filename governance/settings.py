@@ -127,7 +127,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Work that must happen later is a row with a due time; these periodic tasks pick it up.
+CELERY_BEAT_SCHEDULE = {
+    "escalate-overdue-issues": {
+        "task": "deliberation.tasks.escalate_overdue_issues",
+        "schedule": 300.0,
+    },
+    "close-resolved-issues": {
+        "task": "deliberation.tasks.close_resolved_issues",
+        "schedule": 3600.0,
+    },
+}
+
+# Deadlines of the three lanes, in hours: 小事快办, 急事速办, 难事联办.
+ISSUE_LANE_HOURS = {
+    "quick": env.int("ISSUE_QUICK_HOURS", default=72),
+    "urgent": env.int("ISSUE_URGENT_HOURS", default=24),
+    "joint": env.int("ISSUE_JOINT_HOURS", default=15 * 24),
+}
 
 # --- Accounts ---------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
+    path("", include("deliberation.urls")),
 ]
 
 if settings.DEBUG:

@@ -74,6 +74,7 @@ def test_large_text_and_high_contrast_work_without_javascript(live_server, brows
     page.get_by_label("大字").check()
     page.get_by_label("高对比度").check()
     page.get_by_role("button", name="应用").click()
+    page.wait_for_load_state()
     expect(page.locator("html")).to_have_class("large-text high-contrast")
     larger = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert larger > base

@@ -1,0 +1,119 @@
+from django.contrib import admin
+
+from deliberation.models import (
+    Category,
+    FunnelCount,
+    HouseholdVisit,
+    Issue,
+    IssueEvent,
+    IssuePhoto,
+    Summons,
+    Support,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "default_lane", "responsible_kind", "is_public", "is_mediation", "active", "position"]
+    list_filter = ["default_lane", "responsible_kind", "is_public", "is_mediation", "active"]
+    list_editable = ["position", "active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IssueEventInline(ReadOnlyInline):
+    model = IssueEvent
+    fields = ["at", "kind", "actor_role", "from_status", "to_status", "note"]
+
+
+class IssuePhotoInline(ReadOnlyInline):
+    model = IssuePhoto
+    fields = ["image", "width", "height", "uploaded_at"]
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    """Read-mostly: every step of an issue's life goes through deliberation.services, so the
+    timeline and the counters stay true. Change the category's settings, not issues, here."""
+
+    list_display = ["pk", "title", "category", "area", "handling_area", "status", "lane", "deadline", "submitted_at"]
+    list_filter = ["status", "lane", "channel", "is_public", "category"]
+    search_fields = ["title", "description", "area__name", "area__code"]
+    list_select_related = ["category", "area", "handling_area"]
+    date_hierarchy = "submitted_at"
+    inlines = [IssueEventInline, IssuePhotoInline]
+    readonly_fields = [field.name for field in Issue._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(admin.ModelAdmin):
+    list_display = ["issue", "kind", "actor_role", "at"]
+    list_filter = ["kind"]
+    search_fields = ["issue__title", "actor_role", "note"]
+    list_select_related = ["issue"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Summons)
+class SummonsAdmin(admin.ModelAdmin):
+    list_display = ["issue", "organization", "summoned_at", "checked_in_at"]
+    list_filter = ["checked_in_at"]
+    search_fields = ["issue__title", "organization__name"]
+    raw_id_fields = ["issue", "organization", "checked_in_by"]
+
+
+@admin.register(Support)
+class SupportAdmin(admin.ModelAdmin):
+    list_display = ["issue", "user", "at"]
+    list_filter = ["at"]
+    search_fields = ["issue__title", "user__username"]
+    raw_id_fields = ["issue", "user"]
+
+
+@admin.register(IssuePhoto)
+class IssuePhotoAdmin(admin.ModelAdmin):
+    list_display = ["issue", "width", "height", "uploaded_at"]
+    list_filter = ["uploaded_at"]
+    search_fields = ["issue__title"]
+    raw_id_fields = ["issue", "event"]
+
+
+@admin.register(HouseholdVisit)
+class HouseholdVisitAdmin(admin.ModelAdmin):
+    list_display = ["household", "visitor", "visited_at"]
+    list_filter = ["visited_at"]
+    search_fields = ["household__building__name", "visitor__full_name", "needs_heard"]
+    raw_id_fields = ["household", "visitor"]
+
+
+@admin.register(FunnelCount)
+class FunnelCountAdmin(admin.ModelAdmin):
+    list_display = ["area", "month", "collected", "accepted", "committed", "resolved", "resolved_on_time"]
+    list_filter = ["month"]
+    search_fields = ["area__name", "area__code"]
+    raw_id_fields = ["area"]

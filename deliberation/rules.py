@@ -1,0 +1,118 @@
+"""Who may do what with residents' issues.
+
+`view_issue` agrees with `Issue.objects.visible_to(user)`; tests/deliberation/test_rules.py
+checks them against each other for every role.
+"""
+
+import rules
+
+from communities import reach
+from communities.models import Membership, Organization
+from deliberation.models import Issue
+
+# Organisations that take issues on at the compound tier (民事民议): they may accept, assign and
+# escalate in their reach. A property firm or a department works on what it is given.
+TRIAGE_KINDS = frozenset(
+    {
+        *Organization.ADMINISTRATIVE_KINDS,
+        Organization.Kind.OWNERS_COMMITTEE,
+        Organization.Kind.SELF_MANAGEMENT_GROUP,
+        Organization.Kind.PARTY_BRANCH,
+        Organization.Kind.PARTY_GENERAL_BRANCH,
+    }
+)
+
+
+def _is_member(user, organization_id) -> bool:
+    if organization_id is None or not user.is_authenticated:
+        return False
+    return Membership.objects.active().filter(user=user, organization_id=organization_id).exists()
+
+
+@rules.predicate
+def is_reporter(user, issue: Issue) -> bool:
+    return issue.reporter_id is not None and issue.reporter_id == user.pk
+
+
+@rules.predicate
+def is_public_issue(user, issue: Issue) -> bool:
+    return issue.is_public and issue.status not in (Issue.Status.REJECTED, Issue.Status.MERGED)
+
+
+@rules.predicate
+def acts_where_it_is(user, issue: Issue) -> bool:
+    return reach.is_within(issue.area.path, reach.acting_paths(user))
+
+
+@rules.predicate
+def manages_where_it_is_handled(user, issue: Issue) -> bool:
+    return reach.is_within(issue.handling_area.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def triages_where_it_is(user, issue: Issue) -> bool:
+    if reach.is_within(issue.area.path, reach.managed_paths(user)):
+        return True
+    return (
+        Membership.objects.active()
+        .filter(user=user, organization__kind__in=TRIAGE_KINDS)
+        .exclude(organization__kind=Organization.Kind.PROPERTY_FIRM)
+        .filter(organization__area__path__in=_ancestor_or_self_paths(issue.area.path))
+        .exists()
+    )
+
+
+def _ancestor_or_self_paths(path: str) -> list[str]:
+    return [path[:end] for end in range(4, len(path) + 1, 4)]
+
+
+@rules.predicate
+def member_of_assigned(user, issue: Issue) -> bool:
+    return _is_member(user, issue.assigned_to_id)
+
+
+@rules.predicate
+def member_of_summoned(user, issue: Issue) -> bool:
+    return (
+        issue.summons.filter(
+            organization__memberships__in=Membership.objects.active().filter(user=user)
+        ).exists()
+    )
+
+
+@rules.predicate
+def is_mediator(user, issue: Issue) -> bool:
+    return issue.mediator_id is not None and issue.mediator_id == user.pk
+
+
+@rules.predicate
+def supports_it(user, issue: Issue) -> bool:
+    return issue.supports.filter(user=user).exists()
+
+
+is_authenticated = rules.is_authenticated
+is_superuser = rules.is_superuser
+triage = is_superuser | triages_where_it_is | manages_where_it_is_handled
+
+rules.add_perm(
+    "deliberation.view_issue",
+    is_public_issue
+    | (
+        is_authenticated
+        & (
+            is_superuser
+            | is_reporter
+            | supports_it
+            | acts_where_it_is
+            | manages_where_it_is_handled
+            | member_of_assigned
+            | member_of_summoned
+            | is_mediator
+        )
+    ),
+)
+rules.add_perm("deliberation.triage_issue", is_authenticated & triage)
+rules.add_perm("deliberation.work_on_issue", is_authenticated & (triage | member_of_assigned | is_mediator))
+rules.add_perm("deliberation.check_in_issue", is_authenticated & member_of_summoned)
+rules.add_perm("deliberation.rate_issue", is_authenticated & is_reporter)
+rules.add_perm("deliberation.see_reporter", is_authenticated & (triage | member_of_assigned | is_mediator))

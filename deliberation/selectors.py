@@ -1,0 +1,141 @@
+"""Reads that need more than one queryset: the funnel, similar issues."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Area
+from deliberation.models import FunnelCount, Issue
+from deliberation.search import matching
+
+FUNNEL_FIELDS = ("collected", "accepted", "committed", "resolved", "resolved_on_time", "rated", "rating_total")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month (2026-11) or a quarter (2026-Q4), as its first and last month."""
+
+    key: str
+    label: str
+    first: datetime.date
+    last: datetime.date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        first = datetime.date(year, month, 1)
+        return cls(f"{year}-{month:02d}", _("%(year)s-%(month)02d") % {"year": year, "month": month}, first, first)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        first = datetime.date(year, 3 * quarter - 2, 1)
+        last = datetime.date(year, 3 * quarter, 1)
+        return cls(f"{year}-Q{quarter}", _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter}, first, last)
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(str(year), str(year), datetime.date(year, 1, 1), datetime.date(year, 12, 1))
+
+    @classmethod
+    def from_request(cls, key: str | None) -> Period:
+        today = timezone.localdate()
+        try:
+            if key and "-Q" in key:
+                year, quarter = key.split("-Q")
+                if 1 <= int(quarter) <= 4:
+                    return cls.quarter(int(year), int(quarter))
+            elif key and "-" in key:
+                year, month = key.split("-")
+                if 1 <= int(month) <= 12:
+                    return cls.month(int(year), int(month))
+            elif key and key.isdigit():
+                return cls.year(int(key))
+        except ValueError:
+            pass
+        return cls.quarter(today.year, (today.month - 1) // 3 + 1)
+
+    @classmethod
+    def recent(cls) -> list[Period]:
+        today = timezone.localdate()
+        quarter = (today.month - 1) // 3 + 1
+        periods = [cls.year(today.year), cls.quarter(today.year, quarter)]
+        for back in range(3):
+            month, year = today.month - back, today.year
+            if month < 1:
+                month, year = month + 12, year - 1
+            periods.append(cls.month(year, month))
+        return periods
+
+
+@dataclass
+class Funnel:
+    area: Area | None
+    collected: int = 0
+    accepted: int = 0
+    committed: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    rated: int = 0
+    rating_total: int = 0
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self.resolved / self.collected if self.collected else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.resolved_on_time / self.resolved if self.resolved else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.rating_total / self.rated if self.rated else None
+
+
+def funnel(area: Area, period: Period) -> Funnel:
+    """One area's funnel: a sum over its counter rows, whatever the number of issues."""
+    totals = FunnelCount.objects.filter(area=area, month__range=(period.first, period.last)).aggregate(
+        **{field: Sum(field) for field in FUNNEL_FIELDS}
+    )
+    return Funnel(area, **{field: totals[field] or 0 for field in FUNNEL_FIELDS})
+
+
+def funnel_of_children(area: Area, period: Period) -> list[Funnel]:
+    """Each child of the area side by side (which community of this street is slowest?)."""
+    children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
+    rows = (
+        FunnelCount.objects.filter(area__in=children, month__range=(period.first, period.last))
+        .values("area_id")
+        .annotate(**{field: Sum(field) for field in FUNNEL_FIELDS})
+    )
+    by_area = {row.pop("area_id"): row for row in rows}
+    return [Funnel(child, **by_area.get(child.pk, {})) for child in children]
+
+
+def median_hours_to_resolve(area: Area, period: Period) -> float | None:
+    last_day = (period.last.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    spans = (
+        Issue.objects.under(area)
+        .filter(
+            submitted_at__date__gte=period.first,
+            submitted_at__date__lt=last_day,
+            resolved_at__isnull=False,
+        )
+        .values_list("submitted_at", "resolved_at")[:50000]
+    )
+    hours = [(resolved - submitted).total_seconds() / 3600 for submitted, resolved in spans]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def similar_open_issues(title: str, area_code: str, user, limit: int = 5) -> list[Issue]:
+    """Open issues in the same compound with similar titles: support one instead of filing again."""
+    area = Area.objects.filter(code=area_code).first()
+    if area is None or not title.strip():
+        return []
+    compound_path = area.path[: area.steplen * min(area.level, Area.Level.COMPOUND)]
+    candidates = Issue.objects.visible_to(user).open().filter(area__path__startswith=compound_path)
+    return list(matching(candidates, title)[:limit])

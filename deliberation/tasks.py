@@ -1,0 +1,43 @@
+"""Thin Celery wrappers: load by id, call a service. Each is safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import translation
+
+from communities.services import notify
+from deliberation import services
+from deliberation.models import IssueEvent
+
+
+@shared_task
+def notify_followers(event_id: int) -> int:
+    """Tell the reporter and every supporter about a step in the issue's life, once each."""
+    event = IssueEvent.objects.select_related("issue__reporter").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    issue = event.issue
+    followers = {support.user for support in issue.supports.select_related("user")}
+    if issue.reporter is not None:
+        followers.add(issue.reporter)
+    followers.discard(event.actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = f"{issue.title}: {event.get_kind_display()}"
+        for user in followers:
+            notify(
+                user=user,
+                key=f"issue-event-{event.pk}",
+                title=title,
+                body=event.note,
+                url=issue.get_absolute_url(),
+            )
+    return len(followers)
+
+
+@shared_task
+def escalate_overdue_issues() -> int:
+    return len(services.escalate_overdue_issues())
+
+
+@shared_task
+def close_resolved_issues() -> int:
+    return services.close_resolved_issues()

@@ -1,0 +1,363 @@
+import csv
+import io
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities import reach
+from communities.models import Area, Organization, Residency
+from deliberation import selectors, services
+from deliberation.filters import PublicIssueFilter, StaffQueueFilter
+from deliberation.forms import (
+    AssignForm,
+    BulkAssignForm,
+    IssueReportForm,
+    RatingForm,
+    ReasonForm,
+    ResolveForm,
+    candidate_organizations,
+)
+from deliberation.models import Issue, IssueEvent, Support
+
+PAGE_SIZE = 25
+
+
+def _form_errors_to_messages(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def reportable_areas(user):
+    """Where a person may report: the communities of their homes (claimed or verified), and
+    wherever they act for an organisation or work a grid."""
+    home_buildings = Residency.objects.filter(
+        user=user, status__in=[Residency.Status.PENDING, Residency.Status.VERIFIED]
+    ).values_list("household__building__path", flat=True)
+    roots = {path[: 4 * Area.Level.COMMUNITY] for path in home_buildings}
+    roots |= set(reach.acting_paths(user)) | set(reach.grid_paths(user))
+    if user.is_superuser:
+        return Area.objects.filter(level__gte=Area.Level.COMMUNITY)
+    return Area.objects.under_any(roots).filter(level__gte=Area.Level.COMMUNITY)
+
+
+def _may_record_for_others(user) -> bool:
+    return bool(reach.acting_paths(user) or reach.grid_paths(user) or user.is_superuser)
+
+
+@login_required
+def report_issue(request: HttpRequest) -> HttpResponse:
+    """民事民提: report a problem in under a minute. A QR poster's link fills in the place."""
+    areas = reportable_areas(request.user)
+    on_behalf = _may_record_for_others(request.user)
+    initial = {}
+    place = request.GET.get("area")
+    if place and areas.filter(code=place).exists():
+        initial["area"] = place
+    elif not place:
+        home = (
+            Residency.objects.filter(user=request.user)
+            .exclude(status__in=[Residency.Status.REJECTED, Residency.Status.ENDED])
+            .values_list("household__building__code", flat=True)
+            .first()
+        )
+        initial["area"] = home
+    form = IssueReportForm(
+        request.POST or None, request.FILES or None, areas=areas, on_behalf=on_behalf, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        channel = data.get("channel") or (
+            Issue.Channel.QR if request.GET.get("via") == "qr" else Issue.Channel.ONLINE
+        )
+        recording = channel in {Issue.Channel.VISIT, Issue.Channel.MEETING, Issue.Channel.PHONE}
+        try:
+            issue = services.submit_issue(
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+                area=data["area"],
+                reporter=None if recording else request.user,
+                recorded_by=request.user if recording else None,
+                channel=channel,
+                photos=data["photos"],
+                submission_key=data["submission_key"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your report was received; you can follow every step on this page."),
+            )
+            return redirect(issue)
+    similar = []
+    if form.is_bound and form.data.get("title") and form.data.get("area"):
+        similar = selectors.similar_open_issues(form.data["title"], form.data["area"], request.user)
+    return render(
+        request,
+        "deliberation/issue_report.html",
+        {"form": form, "similar": similar, "has_areas": areas.exists()},
+        status=400 if form.errors else 200,
+    )
+
+
+def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(
+        Issue.objects.visible_to(request.user).select_related(
+            "category", "area", "handling_area", "assigned_to", "merged_into"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    events = IssueEvent.objects.filter(issue=issue).select_related("organization", "area").prefetch_related("photos")
+    context = {
+        "issue": issue,
+        "ancestors": Area.objects.above(issue.area),
+        "events": events,
+        "photos": issue.photos.filter(event__isnull=True),
+        "can_triage": user.has_perm("deliberation.triage_issue", issue),
+        "can_work": user.has_perm("deliberation.work_on_issue", issue),
+        "can_rate": issue.status == Issue.Status.RESOLVED and user.has_perm("deliberation.rate_issue", issue),
+        "can_check_in": user.has_perm("deliberation.check_in_issue", issue),
+        "can_see_reporter": user.has_perm("deliberation.see_reporter", issue),
+        "supported": user.is_authenticated and Support.objects.filter(issue=issue, user=user).exists(),
+        "is_reporter": user.is_authenticated and issue.reporter_id == user.pk,
+        "reason_form": ReasonForm(),
+        "resolve_form": ResolveForm(),
+        "rating_form": RatingForm(),
+    }
+    if context["can_triage"]:
+        context["assign_form"] = AssignForm(issue=issue)
+        context["departments"] = Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("name")
+    return render(request, "deliberation/issue_detail.html", context)
+
+
+ACTIONS = {
+    "accept",
+    "reject",
+    "assign",
+    "start",
+    "resolve",
+    "escalate",
+    "summon",
+    "check-in",
+    "support",
+    "rate",
+    "reopen",
+}
+
+
+@login_required
+@require_POST
+def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One endpoint per step; each hands the cleaned form to its service."""
+    if action not in ACTIONS:
+        raise Http404
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), pk=pk)
+    user = request.user
+    note = ReasonForm(request.POST)
+    note.is_valid()
+    text = note.cleaned_data.get("note", "")
+    try:
+        if action == "accept":
+            services.accept_issue(issue=issue, by=user, note=text)
+        elif action == "reject":
+            services.reject_issue(issue=issue, by=user, reason=text)
+        elif action == "assign":
+            form = AssignForm(request.POST, issue=issue)
+            if not form.is_valid():
+                return _refuse(request, issue, form)
+            services.assign_issue(issue=issue, organization=form.cleaned_data["organization"], by=user, note=text)
+        elif action == "start":
+            services.start_work(issue=issue, by=user, note=text)
+        elif action == "resolve":
+            form = ResolveForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return _refuse(request, issue, form)
+            services.resolve_issue(issue=issue, by=user, note=form.cleaned_data["note"], photos=form.cleaned_data["photos"])
+        elif action == "escalate":
+            services.escalate_issue(issue=issue, by=user, reason=text)
+        elif action == "summon":
+            department = get_object_or_404(
+                Organization, pk=request.POST.get("department") or 0, kind=Organization.Kind.DEPARTMENT
+            )
+            services.summon_department(issue=issue, department=department, by=user, reason=text)
+        elif action == "check-in":
+            services.check_in(issue=issue, by=user, note=text)
+        elif action == "support":
+            services.support_issue(issue=issue, by=user)
+        elif action == "rate":
+            form = RatingForm(request.POST)
+            if not form.is_valid():
+                return _refuse(request, issue, form)
+            services.rate_issue(issue=issue, by=user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+        elif action == "reopen":
+            services.reopen_issue(issue=issue, by=user, evidence=text)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You may not do this with this issue."))
+        return redirect(issue)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(issue)
+    messages.success(request, _("Done."))
+    return redirect(issue)
+
+
+def _refuse(request, issue, form) -> HttpResponse:
+    _form_errors_to_messages(request, form)
+    return redirect(issue)
+
+
+def area_issues(request: HttpRequest, code: str) -> HttpResponse:
+    """Each area's public issues, with search in Chinese."""
+    area = get_object_or_404(Area, code=code)
+    issues = Issue.objects.public().under(area).select_related("category", "area")
+    issue_filter = PublicIssueFilter(request.GET, queryset=issues)
+    page = Paginator(issue_filter.qs.order_by("-submitted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deliberation/area_issues.html",
+        {
+            "area": area,
+            "ancestors": Area.objects.above(area, include_self=False),
+            "filter": issue_filter,
+            "page": page,
+            "query_string": _query_without_page(request),
+        },
+    )
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    """Everything under my areas, filtered and sorted; bulk assign; CSV for Excel."""
+    base = Issue.objects.handled_by(request.user).select_related(
+        "category", "area", "handling_area", "assigned_to"
+    )
+    if not reach.acting_paths(request.user) and not reach.managed_paths(request.user) and not request.user.is_superuser:
+        raise PermissionDenied
+    queue = StaffQueueFilter(request.GET, queryset=base)
+    issues = queue.qs
+    if not request.GET.get("order"):
+        issues = issues.order_by("deadline")
+    if request.GET.get("format") == "csv":
+        return _csv(issues)
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    organizations = Organization.objects.filter(
+        Q(area__path__in=reach.managed_paths(request.user)) | Q(area__path__startswith=_common_root(request.user))
+    ).order_by("name")[:200]
+    return render(
+        request,
+        "deliberation/staff_queue.html",
+        {"filter": queue, "page": page, "organizations": organizations, "query_string": _query_without_page(request), "now": timezone.now()},
+    )
+
+
+def _common_root(user) -> str:
+    paths = reach.acting_paths(user) or reach.managed_paths(user)
+    return min(paths, key=len) if paths else "~"
+
+
+@login_required
+@require_POST
+def staff_bulk_assign(request: HttpRequest) -> HttpResponse:
+    handled = Issue.objects.handled_by(request.user)
+    form = BulkAssignForm(request.POST, issues=handled, organizations=Organization.objects.all())
+    if not form.is_valid():
+        _form_errors_to_messages(request, form)
+        return redirect("deliberation:staff_queue")
+    done, refused = 0, []
+    for issue in form.cleaned_data["issues"]:
+        try:
+            services.assign_issue(issue=issue, organization=form.cleaned_data["organization"], by=request.user)
+            done += 1
+        except (ValidationError, PermissionDenied) as error:
+            refused.append(f"#{issue.pk}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+    if done:
+        messages.success(request, _("%(count)s issues assigned.") % {"count": done})
+    for line in refused:
+        messages.error(request, line)
+    return redirect("deliberation:staff_queue")
+
+
+def _csv(issues) -> HttpResponse:
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([_("Number"), _("Title"), _("Kind of problem"), _("Where"), _("Handled at"), _("Status"), _("Lane"), _("Responsible organisation"), _("Reported at"), _("Deadline"), _("Channel")])
+    for issue in issues.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                issue.pk,
+                issue.title,
+                issue.category.name,
+                issue.area.name,
+                issue.handling_area.name,
+                issue.get_status_display(),
+                issue.get_lane_display(),
+                issue.assigned_to.name if issue.assigned_to else "",
+                timezone.localtime(issue.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(issue.deadline).strftime("%Y-%m-%d %H:%M"),
+                issue.get_channel_display(),
+            ]
+        )
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="issues.csv"'
+    return response
+
+
+def area_poster(request: HttpRequest, code: str) -> HttpResponse:
+    """An A4 poster for the board downstairs: scan to report a problem here."""
+    area = get_object_or_404(Area, code=code, level__in=[Area.Level.COMPOUND, Area.Level.BUILDING])
+    link = request.build_absolute_uri(reverse("deliberation:report_issue") + f"?area={area.code}&via=qr")
+    qr = segno.make(link, error="m")
+    return render(
+        request,
+        "deliberation/area_poster.html",
+        {"area": area, "ancestors": Area.objects.above(area, include_self=False), "link": link, "qr_svg": qr.svg_data_uri(scale=10, border=2)},
+    )
+
+
+def area_funnel(request: HttpRequest, code: str) -> HttpResponse:
+    """Collected → accepted → committed → resolved for an area and its children, side by side."""
+    area = get_object_or_404(Area, code=code)
+    period = selectors.Period.from_request(request.GET.get("period"))
+    return render(
+        request,
+        "deliberation/area_funnel.html",
+        {
+            "area": area,
+            "ancestors": Area.objects.above(area, include_self=False),
+            "period": period,
+            "periods": selectors.Period.recent(),
+            "total": selectors.funnel(area, period),
+            "children": selectors.funnel_of_children(area, period),
+            "median_hours": selectors.median_hours_to_resolve(area, period),
+        },
+    )
