@@ -14,7 +14,16 @@ from deliberation.models import (
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "default_lane", "responsible_kind", "is_public", "is_mediation", "active", "position"]
+    list_display = [
+        "name",
+        "code",
+        "default_lane",
+        "responsible_kind",
+        "is_public",
+        "is_mediation",
+        "active",
+        "position",
+    ]
     list_filter = ["default_lane", "responsible_kind", "is_public", "is_mediation", "active"]
     list_editable = ["position", "active"]
     search_fields = ["name", "code"]
@@ -47,7 +56,17 @@ class IssueAdmin(admin.ModelAdmin):
     """Read-mostly: every step of an issue's life goes through deliberation.services, so the
     timeline and the counters stay true. Change the category's settings, not issues, here."""
 
-    list_display = ["pk", "title", "category", "area", "handling_area", "status", "lane", "deadline", "submitted_at"]
+    list_display = [
+        "pk",
+        "title",
+        "category",
+        "area",
+        "handling_area",
+        "status",
+        "lane",
+        "deadline",
+        "submitted_at",
+    ]
     list_filter = ["status", "lane", "channel", "is_public", "category"]
     search_fields = ["title", "description", "area__name", "area__code"]
     list_select_related = ["category", "area", "handling_area"]
@@ -113,7 +132,15 @@ class HouseholdVisitAdmin(admin.ModelAdmin):
 
 @admin.register(FunnelCount)
 class FunnelCountAdmin(admin.ModelAdmin):
-    list_display = ["area", "month", "collected", "accepted", "committed", "resolved", "resolved_on_time"]
+    list_display = [
+        "area",
+        "month",
+        "collected",
+        "accepted",
+        "committed",
+        "resolved",
+        "resolved_on_time",
+    ]
     list_filter = ["month"]
     search_fields = ["area__name", "area__code"]
     raw_id_fields = ["area"]

@@ -18,10 +18,16 @@ class StaffQueueFilter(django_filters.FilterSet):
         label=_("Kind of problem"), queryset=Category.objects.all(), to_field_name="code"
     )
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Issue.Channel.choices)
-    assigned_to = django_filters.NumberFilter(label=_("Responsible organisation"), field_name="assigned_to_id")
+    assigned_to = django_filters.NumberFilter(
+        label=_("Responsible organisation"), field_name="assigned_to_id"
+    )
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="only_overdue")
-    submitted_after = django_filters.DateFilter(label=_("Reported from"), field_name="submitted_at", lookup_expr="date__gte")
-    submitted_before = django_filters.DateFilter(label=_("Reported until"), field_name="submitted_at", lookup_expr="date__lte")
+    submitted_after = django_filters.DateFilter(
+        label=_("Reported from"), field_name="submitted_at", lookup_expr="date__gte"
+    )
+    submitted_before = django_filters.DateFilter(
+        label=_("Reported until"), field_name="submitted_at", lookup_expr="date__lte"
+    )
     order = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("submitted_at", "age"), ("deadline", "deadline")),

@@ -44,11 +44,17 @@ class IssueReportForm(forms.Form):
     photos = PhotosField(
         label=_("Photos (up to %(count)s)") % {"count": MAX_PHOTOS},
         required=False,
-        help_text=_("Take them with your phone's camera. Location data is removed before anyone sees them."),
+        help_text=_(
+            "Take them with your phone's camera. Location data is removed before anyone sees them."
+        ),
     )
     channel = forms.ChoiceField(
         label=_("How did you hear of it?"),
-        choices=[(value, label) for value, label in Issue.Channel.choices if value != Issue.Channel.ONLINE],
+        choices=[
+            (value, label)
+            for value, label in Issue.Channel.choices
+            if value != Issue.Channel.ONLINE
+        ],
         required=False,
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
@@ -66,16 +72,22 @@ class IssueReportForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ResolveForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photos = PhotosField(label=_("Photos of the result"), required=False)
 
 
 class AssignForm(forms.Form):
-    organization = forms.ModelChoiceField(Organization.objects.none(), label=_("Responsible organisation"))
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("Responsible organisation")
+    )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     def __init__(self, *args, issue: Issue, **kwargs):
@@ -110,7 +122,9 @@ class RatingForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    issues = forms.ModelMultipleChoiceField(Issue.objects.none(), widget=forms.CheckboxSelectMultiple)
+    issues = forms.ModelMultipleChoiceField(
+        Issue.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
     organization = forms.ModelChoiceField(Organization.objects.none(), label=_("Assign to"))
 
     def __init__(self, *args, issues, organizations, **kwargs):

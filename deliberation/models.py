@@ -68,7 +68,11 @@ class IssueQuerySet(models.QuerySet):
         return self.exclude(status__in=Issue.CLOSED_STATUSES)
 
     def overdue(self, now=None) -> IssueQuerySet:
-        return self.open().exclude(status=Issue.Status.RESOLVED).filter(deadline__lt=now or timezone.now())
+        return (
+            self.open()
+            .exclude(status=Issue.Status.RESOLVED)
+            .filter(deadline__lt=now or timezone.now())
+        )
 
     def under(self, area: Area) -> IssueQuerySet:
         return self.filter(area__path__startswith=area.path)
@@ -125,7 +129,7 @@ class Issue(models.Model):
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("online")
-        QR = "qr", _("QR poster")
+        QR = "qr", _("scanned a QR code")
         VISIT = "visit", _("household visit (入户走访)")
         MEETING = "meeting", _("meeting")
         PHONE = "phone", _("phone call")
@@ -313,7 +317,9 @@ class IssueEvent(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    area = models.ForeignKey(Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    area = models.ForeignKey(
+        Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("timeline entry")
@@ -336,7 +342,9 @@ class IssuePhoto(models.Model):
     event = models.ForeignKey(
         IssueEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
     )
-    image = models.ImageField(_("photo"), upload_to=_photo_path, width_field="width", height_field="height")
+    image = models.ImageField(
+        _("photo"), upload_to=_photo_path, width_field="width", height_field="height"
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -345,6 +353,9 @@ class IssuePhoto(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class Support(models.Model):
@@ -360,6 +371,9 @@ class Support(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["issue", "user"], name="support_once_per_person"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.issue_id}"
 
 
 class Summons(models.Model):
@@ -379,6 +393,9 @@ class Summons(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["issue", "organization"], name="summons_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.issue_id}"
 
 
 class HouseholdVisit(models.Model):
@@ -421,3 +438,6 @@ class FunnelCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["area", "month"], name="funnel_count_per_area_month"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.month:%Y-%m}"

@@ -73,11 +73,9 @@ def member_of_assigned(user, issue: Issue) -> bool:
 
 @rules.predicate
 def member_of_summoned(user, issue: Issue) -> bool:
-    return (
-        issue.summons.filter(
-            organization__memberships__in=Membership.objects.active().filter(user=user)
-        ).exists()
-    )
+    return issue.summons.filter(
+        organization__memberships__in=Membership.objects.active().filter(user=user)
+    ).exists()
 
 
 @rules.predicate
@@ -112,7 +110,11 @@ rules.add_perm(
     ),
 )
 rules.add_perm("deliberation.triage_issue", is_authenticated & triage)
-rules.add_perm("deliberation.work_on_issue", is_authenticated & (triage | member_of_assigned | is_mediator))
+rules.add_perm(
+    "deliberation.work_on_issue", is_authenticated & (triage | member_of_assigned | is_mediator)
+)
 rules.add_perm("deliberation.check_in_issue", is_authenticated & member_of_summoned)
 rules.add_perm("deliberation.rate_issue", is_authenticated & is_reporter)
-rules.add_perm("deliberation.see_reporter", is_authenticated & (triage | member_of_assigned | is_mediator))
+rules.add_perm(
+    "deliberation.see_reporter", is_authenticated & (triage | member_of_assigned | is_mediator)
+)

@@ -14,7 +14,15 @@ from communities.models import Area
 from deliberation.models import FunnelCount, Issue
 from deliberation.search import matching
 
-FUNNEL_FIELDS = ("collected", "accepted", "committed", "resolved", "resolved_on_time", "rated", "rating_total")
+FUNNEL_FIELDS = (
+    "collected",
+    "accepted",
+    "committed",
+    "resolved",
+    "resolved_on_time",
+    "rated",
+    "rating_total",
+)
 
 
 @dataclass(frozen=True)
@@ -29,13 +37,23 @@ class Period:
     @classmethod
     def month(cls, year: int, month: int) -> Period:
         first = datetime.date(year, month, 1)
-        return cls(f"{year}-{month:02d}", _("%(year)s-%(month)02d") % {"year": year, "month": month}, first, first)
+        return cls(
+            f"{year}-{month:02d}",
+            _("%(year)s-%(month)02d") % {"year": year, "month": month},
+            first,
+            first,
+        )
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
         first = datetime.date(year, 3 * quarter - 2, 1)
         last = datetime.date(year, 3 * quarter, 1)
-        return cls(f"{year}-Q{quarter}", _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter}, first, last)
+        return cls(
+            f"{year}-Q{quarter}",
+            _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter},
+            first,
+            last,
+        )
 
     @classmethod
     def year(cls, year: int) -> Period:
@@ -98,9 +116,9 @@ class Funnel:
 
 def funnel(area: Area, period: Period) -> Funnel:
     """One area's funnel: a sum over its counter rows, whatever the number of issues."""
-    totals = FunnelCount.objects.filter(area=area, month__range=(period.first, period.last)).aggregate(
-        **{field: Sum(field) for field in FUNNEL_FIELDS}
-    )
+    totals = FunnelCount.objects.filter(
+        area=area, month__range=(period.first, period.last)
+    ).aggregate(**{field: Sum(field) for field in FUNNEL_FIELDS})
     return Funnel(area, **{field: totals[field] or 0 for field in FUNNEL_FIELDS})
 
 

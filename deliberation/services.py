@@ -97,9 +97,12 @@ def submit_issue(
         return existing
     if not category.active:
         raise ValidationError({"category": _("This category is no longer in use.")})
-    if recorded_by is not None and not recorded_by.has_perm("communities.act_in_area", area):
-        if not _is_grid_worker_of(recorded_by, area):
-            raise PermissionDenied(_("You may not record issues for this place."))
+    may_record = recorded_by is None or (
+        recorded_by.has_perm("communities.act_in_area", area)
+        or _is_grid_worker_of(recorded_by, area)
+    )
+    if not may_record:
+        raise PermissionDenied(_("You may not record issues for this place."))
     lane = category.default_lane
     now = timezone.now()
     handling_area = first_tier(area, lane)
@@ -155,7 +158,8 @@ def record_household_visit(
     """入户走访: a grid worker or member of staff logs a visit; issues raised link to it."""
     building = household.building
     if not (
-        visitor.has_perm("communities.act_in_area", building) or _is_grid_worker_of(visitor, building)
+        visitor.has_perm("communities.act_in_area", building)
+        or _is_grid_worker_of(visitor, building)
     ):
         raise PermissionDenied(_("You may not visit households here."))
     return HouseholdVisit.objects.create(
@@ -170,7 +174,9 @@ def record_household_visit(
 
 
 def _locked(issue: Issue) -> Issue:
-    return Issue.objects.select_for_update().select_related("area", "handling_area").get(pk=issue.pk)
+    return (
+        Issue.objects.select_for_update().select_related("area", "handling_area").get(pk=issue.pk)
+    )
 
 
 def _transition(
@@ -381,7 +387,8 @@ def reopen_issue(*, issue: Issue, by: User, evidence: str) -> Issue:
     if not evidence.strip():
         raise ValidationError({"evidence": _("Say what is still wrong.")})
     if not (
-        by.has_perm("deliberation.rate_issue", issue) or by.has_perm("deliberation.triage_issue", issue)
+        by.has_perm("deliberation.rate_issue", issue)
+        or by.has_perm("deliberation.triage_issue", issue)
     ):
         raise PermissionDenied(_("You may not reopen this issue."))
     return _reopen(issue, by=by, note=evidence.strip())
@@ -480,7 +487,9 @@ def check_in(*, issue: Issue, by: User, note: str = "") -> Summons:
     """部门报到: a summoned department says it is on the issue."""
     summons = (
         Summons.objects.select_for_update()
-        .filter(issue=issue, organization__memberships__in=Membership.objects.active().filter(user=by))
+        .filter(
+            issue=issue, organization__memberships__in=Membership.objects.active().filter(user=by)
+        )
         .select_related("organization")
         .first()
     )
@@ -625,10 +634,16 @@ def _count(issue: Issue, **deltas: int) -> None:
         Area.objects.filter(path__in=ancestor_paths(issue.area.path)).values_list("pk", flat=True)
     )
     existing = set(
-        FunnelCount.objects.filter(area_id__in=area_ids, month=month).values_list("area_id", flat=True)
+        FunnelCount.objects.filter(area_id__in=area_ids, month=month).values_list(
+            "area_id", flat=True
+        )
     )
     FunnelCount.objects.bulk_create(
-        [FunnelCount(area_id=area_id, month=month) for area_id in area_ids if area_id not in existing],
+        [
+            FunnelCount(area_id=area_id, month=month)
+            for area_id in area_ids
+            if area_id not in existing
+        ],
         ignore_conflicts=True,
     )
     FunnelCount.objects.filter(area_id__in=area_ids, month=month).update(

@@ -25,7 +25,6 @@ from deliberation.forms import (
     RatingForm,
     ReasonForm,
     ResolveForm,
-    candidate_organizations,
 )
 from deliberation.models import Issue, IssueEvent, Support
 
@@ -81,7 +80,11 @@ def report_issue(request: HttpRequest) -> HttpResponse:
         )
         initial["area"] = home
     form = IssueReportForm(
-        request.POST or None, request.FILES or None, areas=areas, on_behalf=on_behalf, initial=initial
+        request.POST or None,
+        request.FILES or None,
+        areas=areas,
+        on_behalf=on_behalf,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -128,7 +131,11 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     user = request.user
-    events = IssueEvent.objects.filter(issue=issue).select_related("organization", "area").prefetch_related("photos")
+    events = (
+        IssueEvent.objects.filter(issue=issue)
+        .select_related("organization", "area")
+        .prefetch_related("photos")
+    )
     context = {
         "issue": issue,
         "ancestors": Area.objects.above(issue.area),
@@ -136,10 +143,12 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "photos": issue.photos.filter(event__isnull=True),
         "can_triage": user.has_perm("deliberation.triage_issue", issue),
         "can_work": user.has_perm("deliberation.work_on_issue", issue),
-        "can_rate": issue.status == Issue.Status.RESOLVED and user.has_perm("deliberation.rate_issue", issue),
+        "can_rate": issue.status == Issue.Status.RESOLVED
+        and user.has_perm("deliberation.rate_issue", issue),
         "can_check_in": user.has_perm("deliberation.check_in_issue", issue),
         "can_see_reporter": user.has_perm("deliberation.see_reporter", issue),
-        "supported": user.is_authenticated and Support.objects.filter(issue=issue, user=user).exists(),
+        "supported": user.is_authenticated
+        and Support.objects.filter(issue=issue, user=user).exists(),
         "is_reporter": user.is_authenticated and issue.reporter_id == user.pk,
         "reason_form": ReasonForm(),
         "resolve_form": ResolveForm(),
@@ -147,7 +156,9 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["can_triage"]:
         context["assign_form"] = AssignForm(issue=issue)
-        context["departments"] = Organization.objects.filter(kind=Organization.Kind.DEPARTMENT).order_by("name")
+        context["departments"] = Organization.objects.filter(
+            kind=Organization.Kind.DEPARTMENT
+        ).order_by("name")
     return render(request, "deliberation/issue_detail.html", context)
 
 
@@ -186,19 +197,28 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = AssignForm(request.POST, issue=issue)
             if not form.is_valid():
                 return _refuse(request, issue, form)
-            services.assign_issue(issue=issue, organization=form.cleaned_data["organization"], by=user, note=text)
+            services.assign_issue(
+                issue=issue, organization=form.cleaned_data["organization"], by=user, note=text
+            )
         elif action == "start":
             services.start_work(issue=issue, by=user, note=text)
         elif action == "resolve":
             form = ResolveForm(request.POST, request.FILES)
             if not form.is_valid():
                 return _refuse(request, issue, form)
-            services.resolve_issue(issue=issue, by=user, note=form.cleaned_data["note"], photos=form.cleaned_data["photos"])
+            services.resolve_issue(
+                issue=issue,
+                by=user,
+                note=form.cleaned_data["note"],
+                photos=form.cleaned_data["photos"],
+            )
         elif action == "escalate":
             services.escalate_issue(issue=issue, by=user, reason=text)
         elif action == "summon":
             department = get_object_or_404(
-                Organization, pk=request.POST.get("department") or 0, kind=Organization.Kind.DEPARTMENT
+                Organization,
+                pk=request.POST.get("department") or 0,
+                kind=Organization.Kind.DEPARTMENT,
             )
             services.summon_department(issue=issue, department=department, by=user, reason=text)
         elif action == "check-in":
@@ -209,7 +229,12 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = RatingForm(request.POST)
             if not form.is_valid():
                 return _refuse(request, issue, form)
-            services.rate_issue(issue=issue, by=user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            services.rate_issue(
+                issue=issue,
+                by=user,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
         elif action == "reopen":
             services.reopen_issue(issue=issue, by=user, evidence=text)
     except PermissionDenied as error:
@@ -233,7 +258,9 @@ def area_issues(request: HttpRequest, code: str) -> HttpResponse:
     area = get_object_or_404(Area, code=code)
     issues = Issue.objects.public().under(area).select_related("category", "area")
     issue_filter = PublicIssueFilter(request.GET, queryset=issues)
-    page = Paginator(issue_filter.qs.order_by("-submitted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(issue_filter.qs.order_by("-submitted_at"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "deliberation/area_issues.html",
@@ -259,7 +286,11 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     base = Issue.objects.handled_by(request.user).select_related(
         "category", "area", "handling_area", "assigned_to"
     )
-    if not reach.acting_paths(request.user) and not reach.managed_paths(request.user) and not request.user.is_superuser:
+    if (
+        not reach.acting_paths(request.user)
+        and not reach.managed_paths(request.user)
+        and not request.user.is_superuser
+    ):
         raise PermissionDenied
     queue = StaffQueueFilter(request.GET, queryset=base)
     issues = queue.qs
@@ -269,12 +300,19 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         return _csv(issues)
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
     organizations = Organization.objects.filter(
-        Q(area__path__in=reach.managed_paths(request.user)) | Q(area__path__startswith=_common_root(request.user))
+        Q(area__path__in=reach.managed_paths(request.user))
+        | Q(area__path__startswith=_common_root(request.user))
     ).order_by("name")[:200]
     return render(
         request,
         "deliberation/staff_queue.html",
-        {"filter": queue, "page": page, "organizations": organizations, "query_string": _query_without_page(request), "now": timezone.now()},
+        {
+            "filter": queue,
+            "page": page,
+            "organizations": organizations,
+            "query_string": _query_without_page(request),
+            "now": timezone.now(),
+        },
     )
 
 
@@ -294,7 +332,9 @@ def staff_bulk_assign(request: HttpRequest) -> HttpResponse:
     done, refused = 0, []
     for issue in form.cleaned_data["issues"]:
         try:
-            services.assign_issue(issue=issue, organization=form.cleaned_data["organization"], by=request.user)
+            services.assign_issue(
+                issue=issue, organization=form.cleaned_data["organization"], by=request.user
+            )
             done += 1
         except (ValidationError, PermissionDenied) as error:
             refused.append(f"#{issue.pk}: {' '.join(getattr(error, 'messages', [str(error)]))}")
@@ -310,7 +350,21 @@ def _csv(issues) -> HttpResponse:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([_("Number"), _("Title"), _("Kind of problem"), _("Where"), _("Handled at"), _("Status"), _("Lane"), _("Responsible organisation"), _("Reported at"), _("Deadline"), _("Channel")])
+    writer.writerow(
+        [
+            _("Number"),
+            _("Title"),
+            _("Kind of problem"),
+            _("Where"),
+            _("Handled at"),
+            _("Status"),
+            _("Lane"),
+            _("Responsible organisation"),
+            _("Reported at"),
+            _("Deadline"),
+            _("Channel"),
+        ]
+    )
     for issue in issues.iterator(chunk_size=2000):
         writer.writerow(
             [
@@ -327,7 +381,9 @@ def _csv(issues) -> HttpResponse:
                 issue.get_channel_display(),
             ]
         )
-    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="issues.csv"'
     return response
 
@@ -335,12 +391,19 @@ def _csv(issues) -> HttpResponse:
 def area_poster(request: HttpRequest, code: str) -> HttpResponse:
     """An A4 poster for the board downstairs: scan to report a problem here."""
     area = get_object_or_404(Area, code=code, level__in=[Area.Level.COMPOUND, Area.Level.BUILDING])
-    link = request.build_absolute_uri(reverse("deliberation:report_issue") + f"?area={area.code}&via=qr")
+    link = request.build_absolute_uri(
+        reverse("deliberation:report_issue") + f"?area={area.code}&via=qr"
+    )
     qr = segno.make(link, error="m")
     return render(
         request,
         "deliberation/area_poster.html",
-        {"area": area, "ancestors": Area.objects.above(area, include_self=False), "link": link, "qr_svg": qr.svg_data_uri(scale=10, border=2)},
+        {
+            "area": area,
+            "ancestors": Area.objects.above(area, include_self=False),
+            "link": link,
+            "qr_svg": qr.svg_data_uri(scale=10, border=2),
+        },
     )
 
 

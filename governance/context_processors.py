@@ -13,7 +13,9 @@ def shell(request) -> dict:
         high_contrast = request.COOKIES.get("high_contrast") == "1"
     return {
         "manages_somewhere": bool(user is not None and reach.managed_paths(user)),
-        "acts_somewhere": bool(user is not None and (reach.acting_paths(user) or user.is_superuser)),
+        "acts_somewhere": bool(
+            user is not None and (reach.acting_paths(user) or user.is_superuser)
+        ),
         "unread_notifications": (
             user.notifications.unread().count() if user is not None and user.is_authenticated else 0
         ),

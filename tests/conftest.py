@@ -1,10 +1,13 @@
 import datetime
+import uuid
 from dataclasses import dataclass
 
 import pytest
 
 from communities import services
 from communities.models import Area, Grid, Household, Organization, Residency, User
+from deliberation import services as deliberation_services
+from deliberation.models import Category, Lane
 from tests.factories import HouseholdFactory, UserFactory
 
 
@@ -12,6 +15,11 @@ from tests.factories import HouseholdFactory, UserFactory
 def fast_password_hashing(settings):
     # The real hasher is slow by design; tests create many accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -146,3 +154,54 @@ def people(tree, households, admin_user) -> People:
     return People(
         street_staff, community_staff, owners_member, firm_staff, grid_worker, resident, stranger
     )
+
+
+# --- Residents' issues ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def categories(db) -> dict[str, Category]:
+    return {
+        "lamp": Category.objects.create(
+            name="路灯照明",
+            code="lamp",
+            default_lane=Lane.QUICK,
+            responsible_kind=Organization.Kind.PROPERTY_FIRM,
+        ),
+        "fire": Category.objects.create(
+            name="消防通道",
+            code="fire-lane",
+            default_lane=Lane.URGENT,
+            responsible_kind=Organization.Kind.RESIDENTS_COMMITTEE,
+        ),
+        "private": Category.objects.create(
+            name="家庭矛盾",
+            code="dispute",
+            default_lane=Lane.JOINT,
+            is_public=False,
+            is_mediation=True,
+        ),
+    }
+
+
+@pytest.fixture
+def firm(tree, people) -> Organization:
+    return people.firm_staff.memberships.get().organization
+
+
+@pytest.fixture
+def report(tree, people, categories):
+    """Submit an issue as the resident of B1, the way the form does."""
+
+    def submit(category="lamp", area=None, title="小区路灯不亮", **kwargs):
+        return deliberation_services.submit_issue(
+            title=title,
+            description=kwargs.pop("description", "3号楼门口的路灯坏了一周，晚上很黑。"),
+            category=categories[category],
+            area=area or tree.B1,
+            reporter=kwargs.pop("reporter", people.resident),
+            submission_key=kwargs.pop("submission_key", uuid.uuid4()),
+            **kwargs,
+        )
+
+    return submit

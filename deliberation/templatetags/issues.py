@@ -8,7 +8,9 @@ register = template.Library()
 NEXT_STEPS = {
     Issue.Status.SUBMITTED: _("Received. The compound or community will accept it or say why not."),
     Issue.Status.ACCEPTED: _("Accepted. It will be given to the party responsible."),
-    Issue.Status.ASSIGNED: _("Given to the responsible party, who will start work before the deadline."),
+    Issue.Status.ASSIGNED: _(
+        "Given to the responsible party, who will start work before the deadline."
+    ),
     Issue.Status.IN_PROGRESS: _("Work is under way."),
     Issue.Status.RESOLVED: _("Done, they say. The person who reported it can rate the result."),
     Issue.Status.CLOSED: _("Closed. Thank you."),
@@ -16,7 +18,11 @@ NEXT_STEPS = {
     Issue.Status.MERGED: _("The same problem was already reported; follow it there."),
 }
 
-ACTOR_WORDS = {"resident": _("resident"), "system": _("the portal"), "administrator": _("administrator")}
+ACTOR_WORDS = {
+    "resident": _("resident"),
+    "system": _("the portal"),
+    "administrator": _("administrator"),
+}
 
 
 @register.filter

@@ -16,7 +16,10 @@ def admin_client_with_tree(client, admin_user, tree, people):
 def test_every_model_has_an_admin_with_search_and_filters():
     from django.apps import apps
 
-    for model in [*apps.get_app_config("communities").get_models(), *apps.get_app_config("deliberation").get_models()]:
+    for model in [
+        *apps.get_app_config("communities").get_models(),
+        *apps.get_app_config("deliberation").get_models(),
+    ]:
         model_admin = admin.site._registry.get(model)
         assert model_admin is not None, f"{model.__name__} has no admin"
         assert model_admin.search_fields, f"{model.__name__} admin has no search"

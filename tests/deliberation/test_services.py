@@ -21,7 +21,11 @@ def test_a_report_starts_at_its_compound_with_the_lane_deadline(report, tree):
     assert issue.status == S.SUBMITTED
     assert issue.handling_area == tree.K1
     assert issue.lane == "quick"
-    assert before + datetime.timedelta(hours=72) <= issue.deadline <= timezone.now() + datetime.timedelta(hours=72)
+    assert (
+        before + datetime.timedelta(hours=72)
+        <= issue.deadline
+        <= timezone.now() + datetime.timedelta(hours=72)
+    )
     assert [event.kind for event in issue.events.all()] == ["submitted"]
     assert issue.events.get().actor_role == services.RESIDENT
 
@@ -39,7 +43,9 @@ def test_the_same_submission_twice_makes_one_issue(report):
     assert IssueEvent.objects.count() == 1
 
 
-def test_the_full_life_from_report_to_rating(report, people, firm, django_capture_on_commit_callbacks):
+def test_the_full_life_from_report_to_rating(
+    report, people, firm, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         issue = report()
         services.accept_issue(issue=issue, by=people.owners_member)
@@ -87,7 +93,9 @@ def test_a_rejection_needs_a_reason_and_is_told(report, people):
     issue = report()
     with pytest.raises(ValidationError):
         services.reject_issue(issue=issue, by=people.community_staff, reason="")
-    issue = services.reject_issue(issue=issue, by=people.community_staff, reason="属于私人物品，请联系物业")
+    issue = services.reject_issue(
+        issue=issue, by=people.community_staff, reason="属于私人物品，请联系物业"
+    )
     assert issue.status == S.REJECTED
     assert issue.events.last().note == "属于私人物品，请联系物业"
 
@@ -144,13 +152,21 @@ def test_the_street_summons_a_department_which_checks_in(report, people, tree, a
 
     department = Organization.objects.create(name="区城管局", kind="department", area=tree.D)
     officer = people.stranger
-    community_services.add_membership(organization=department, user=officer, position="staff", by=admin_user)
+    community_services.add_membership(
+        organization=department, user=officer, position="staff", by=admin_user
+    )
     issue = report(category="fire")
-    services.summon_department(issue=issue, department=department, by=people.street_staff, reason="占道严重")
+    services.summon_department(
+        issue=issue, department=department, by=people.street_staff, reason="占道严重"
+    )
     assert officer.has_perm("deliberation.view_issue", issue)
     services.check_in(issue=issue, by=officer, note="已派人")
     services.check_in(issue=issue, by=officer)
-    assert list(issue.events.values_list("kind", flat=True)) == ["submitted", "summoned", "checked_in"]
+    assert list(issue.events.values_list("kind", flat=True)) == [
+        "submitted",
+        "summoned",
+        "checked_in",
+    ]
     with pytest.raises(PermissionDenied):
         services.check_in(issue=issue, by=people.firm_staff)
 
@@ -175,7 +191,14 @@ def test_funnel_counters_follow_every_step_for_every_tier(report, people, firm, 
     services.rate_issue(issue=issue, by=people.resident, rating=4)
     for area in (tree.D, tree.S1, tree.C1, tree.K1, tree.B1):
         count = FunnelCount.objects.get(area=area)
-        assert (count.collected, count.accepted, count.committed, count.resolved, count.rated, count.rating_total) == (2, 1, 1, 1, 1, 4)
+        assert (
+            count.collected,
+            count.accepted,
+            count.committed,
+            count.resolved,
+            count.rated,
+            count.rating_total,
+        ) == (2, 1, 1, 1, 1, 4)
     assert not FunnelCount.objects.filter(area=tree.S2).exists()
 
 
@@ -203,6 +226,8 @@ def test_mediation_is_private_and_its_outcome_recorded(report, people, tree, adm
     assert issue.is_public is False
     assert not Issue.objects.visible_to(people.grid_worker).filter(pk=issue.pk).exists()
     services.assign_mediator(issue=issue, mediator=mediator, by=people.community_staff)
-    services.record_mediation_outcome(issue=issue, outcome="mediated", by=mediator, note="双方达成协议")
+    services.record_mediation_outcome(
+        issue=issue, outcome="mediated", by=mediator, note="双方达成协议"
+    )
     issue.refresh_from_db()
     assert issue.outcome == "mediated"

@@ -1,0 +1,271 @@
+"""Issue pages as people use them: bad input refused whole, privacy on public pages, budgets."""
+
+import io
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from deliberation import services
+from deliberation.models import FunnelCount, Issue, IssuePhoto
+
+
+def _jpeg(name="lamp.jpg", size=(64, 48)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (31.0, 14.0, 0.0), 3: "E", 4: (121.0, 28.0, 0.0)})
+    Image.new("RGB", size, "orange").save(buffer, "JPEG", exif=exif)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def _form(tree, categories, **overrides):
+    data = {
+        "title": "小区路灯不亮",
+        "description": "3号楼门口的路灯坏了一周。",
+        "category": categories["lamp"].code,
+        "area": tree.B1.code,
+        "submission_key": str(uuid.uuid4()),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def resident_client(client, people):
+    client.force_login(people.resident)
+    return client
+
+
+def test_a_resident_reports_a_problem_with_a_photo_and_lands_on_its_page(
+    resident_client, tree, categories
+):
+    response = resident_client.post(
+        reverse("deliberation:report_issue"), {**_form(tree, categories), "photos": [_jpeg()]}
+    )
+    issue = Issue.objects.get()
+    assert response.status_code == 302 and response["Location"] == issue.get_absolute_url()
+    photo = IssuePhoto.objects.get()
+    assert photo.image.name.endswith(".jpg") and "lamp" not in photo.image.name
+    with photo.image.open("rb") as stored:
+        assert len(Image.open(stored).getexif()) == 0
+
+
+def test_the_form_preselects_the_residents_home_building(resident_client, tree, categories):
+    html = resident_client.get(reverse("deliberation:report_issue")).content.decode()
+    assert f'<option value="{tree.B1.code}" selected>' in html
+
+
+def test_a_qr_link_fills_in_the_place_and_records_the_channel(resident_client, tree, categories):
+    url = reverse("deliberation:report_issue") + f"?area={tree.B2.code}&via=qr"
+    assert f'<option value="{tree.B2.code}" selected>' in resident_client.get(url).content.decode()
+    resident_client.post(url, _form(tree, categories, area=tree.B2.code))
+    assert Issue.objects.get().channel == Issue.Channel.QR
+
+
+def test_a_double_tap_makes_one_issue(resident_client, tree, categories):
+    data = _form(tree, categories)
+    first = resident_client.post(reverse("deliberation:report_issue"), data)
+    second = resident_client.post(reverse("deliberation:report_issue"), data)
+    assert Issue.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def _pdf_named_jpg():
+    return SimpleUploadedFile(
+        "photo.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", content_type="image/jpeg"
+    )
+
+
+def _huge_png():
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")
+    return SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "photos", "field"),
+    [
+        ({"title": ""}, None, "title"),
+        ({"description": "很" * 2001}, None, "description"),
+        ({}, "pdf", "photos"),
+        ({}, "huge", "photos"),
+        ({}, "seven", "photos"),
+        ({"category": "no-such-category"}, None, "category"),
+        ({"area": "B5"}, None, "area"),
+    ],
+    ids=[
+        "empty title",
+        "5 MB text",
+        "PDF renamed .jpg",
+        "20000x20000 PNG",
+        "seventh photo",
+        "unknown category",
+        "area not allowed",
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_nothing_is_stored(
+    resident_client, tree, categories, overrides, photos, field
+):
+    make = {
+        "pdf": lambda: [_pdf_named_jpg()],
+        "huge": lambda: [_huge_png()],
+        "seven": lambda: [_jpeg(f"{n}.jpg") for n in range(7)],
+    }
+    files = make[photos]() if photos else []
+    response = resident_client.post(
+        reverse("deliberation:report_issue"),
+        {**_form(tree, categories, **overrides), "photos": files},
+    )
+    assert response.status_code == 400
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not Issue.objects.exists() and not IssuePhoto.objects.exists()
+
+
+def test_a_transition_the_state_machine_forbids_is_refused_with_a_message(client, report, people):
+    issue = report()
+    client.force_login(people.firm_staff)
+    response = client.post(
+        reverse("deliberation:issue_act", args=[issue.pk, "resolve"]), {"note": "done"}, follow=True
+    )
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SUBMITTED
+    assert "message error" in response.content.decode()
+
+
+def test_the_public_page_shows_the_timeline_but_never_the_reporter(client, report, people, firm):
+    issue = report()
+    services.accept_issue(issue=issue, by=people.owners_member)
+    services.assign_issue(issue=issue, organization=firm, by=people.owners_member)
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert issue.title in html and firm.name in html
+    for secret in (
+        people.resident.full_name,
+        people.resident.username,
+        people.resident.phone,
+        people.resident.phone[3:],
+    ):
+        assert secret not in html
+    client.force_login(people.owners_member)
+    assert people.resident.full_name in client.get(issue.get_absolute_url()).content.decode()
+
+
+def test_a_private_matter_is_a_404_to_the_public(client, report, people):
+    issue = report(category="private", title="邻里纠纷")
+    assert client.get(issue.get_absolute_url()).status_code == 404
+    client.force_login(people.stranger)
+    assert client.get(issue.get_absolute_url()).status_code == 404
+    client.force_login(people.resident)
+    assert client.get(issue.get_absolute_url()).status_code == 200
+
+
+def test_public_search_in_chinese_finds_a_two_character_word(client, report, tree):
+    report(title="小区路灯不亮")
+    report(title="电梯故障", description="电梯停在三楼")
+    html = client.get(
+        reverse("deliberation:area_issues", args=[tree.C1.code]), {"q": "路灯"}
+    ).content.decode()
+    assert "小区路灯不亮" in html and "电梯故障" not in html
+
+
+def test_the_public_list_costs_the_same_queries_for_few_and_many_issues(client, report, tree):
+    def count():
+        with CaptureQueriesContext(__import__("django.db").db.connection) as queries:
+            assert (
+                client.get(reverse("deliberation:area_issues", args=[tree.S1.code])).status_code
+                == 200
+            )
+        return len(queries)
+
+    report()
+    few = count()
+    for number in range(30):
+        report(title=f"问题{number}")
+    assert count() == few
+
+
+def test_the_staff_queue_costs_the_same_queries_for_few_and_many_issues(client, report, people):
+    from django.db import connection
+
+    client.force_login(people.community_staff)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("deliberation:staff_queue")).status_code == 200
+        return len(queries)
+
+    report()
+    few = count()
+    for number in range(30):
+        report(title=f"问题{number}")
+    assert count() == few
+
+
+def test_the_queue_exports_csv_with_a_bom_for_excel(client, report, people):
+    report()
+    client.force_login(people.community_staff)
+    response = client.get(reverse("deliberation:staff_queue"), {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    assert "小区路灯不亮" in response.content.decode("utf-8-sig")
+
+
+def test_the_queue_is_only_for_staff(client, people):
+    client.force_login(people.resident)
+    assert client.get(reverse("deliberation:staff_queue")).status_code == 403
+
+
+def test_staff_filter_by_overdue_and_bulk_assign(client, report, people, firm):
+    issues = [
+        services.accept_issue(issue=report(title=f"问题{n}"), by=people.owners_member)
+        for n in range(3)
+    ]
+    client.force_login(people.community_staff)
+    response = client.post(
+        reverse("deliberation:staff_bulk_assign"),
+        {"issues": [issue.pk for issue in issues[:2]], "organization": firm.pk},
+    )
+    assert response.status_code == 302
+    assert Issue.objects.filter(assigned_to=firm).count() == 2
+    html = client.get(reverse("deliberation:staff_queue"), {"overdue": "true"}).content.decode()
+    assert "问题0" not in html
+
+
+def test_every_compound_and_building_has_a_qr_poster(client, tree):
+    html = client.get(reverse("deliberation:area_poster", args=[tree.B1.code])).content.decode()
+    assert "data:image/svg+xml" in html and f"area={tree.B1.code}" in html
+    assert client.get(reverse("deliberation:area_poster", args=[tree.S1.code])).status_code == 404
+
+
+def test_the_funnel_page_shows_children_side_by_side(client, report, people, firm, tree):
+    issue = report()
+    services.accept_issue(issue=issue, by=people.owners_member)
+    response = client.get(reverse("deliberation:area_funnel", args=[tree.S1.code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert tree.C1.name in html and tree.C2.name in html
+
+
+def test_recount_finds_no_drift_after_normal_work_and_repairs_tampering(report, people, firm, tree):
+    issue = report()
+    services.accept_issue(issue=issue, by=people.owners_member)
+    out = io.StringIO()
+    call_command("recount_funnel", stdout=out)
+    assert "0 drifted" in out.getvalue()
+    FunnelCount.objects.filter(area=tree.S1).update(collected=99)
+    with pytest.raises(SystemExit):
+        call_command("recount_funnel", stdout=io.StringIO())
+    call_command("recount_funnel", fix=True, stdout=io.StringIO())
+    assert FunnelCount.objects.get(area=tree.S1).collected == 1
+
+
+def test_a_5_mb_text_gets_a_clear_page_and_nothing_is_stored(resident_client, tree, categories):
+    resident_client.raise_request_exception = False
+    data = _form(tree, categories, description="很" * (5 * 1024 * 1024 // 3))
+    response = resident_client.post(reverse("deliberation:report_issue"), data)
+    assert response.status_code == 400
+    assert "error-page" in response.content.decode()
+    assert not Issue.objects.exists()
