@@ -318,9 +318,10 @@ def notify(*, user: User, key: str, title: str, body: str = "", url: str = "") -
             user=user, key=key, defaults={"title": title[:200], "body": body, "url": url}
         )
     if created and user.email:
+        from communities.background import enqueue_after_commit
         from communities.tasks import email_notification
 
-        transaction.on_commit(lambda: email_notification.delay(notification.pk))
+        enqueue_after_commit(email_notification, notification.pk)
     return notification
 
 

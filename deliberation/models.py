@@ -320,6 +320,8 @@ class IssueEvent(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set once the reporter and supporters were told; the sweep finds entries still waiting.
+    notified_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("timeline entry")

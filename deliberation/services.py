@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communities.background import enqueue_after_commit
 from communities.models import Area, Household, Membership, Organization, User, ancestor_paths
 from deliberation.models import (
     Category,
@@ -654,4 +655,4 @@ def _count(issue: Issue, **deltas: int) -> None:
 def _notify_after_commit(issue: Issue, event: IssueEvent) -> None:
     from deliberation.tasks import notify_followers
 
-    transaction.on_commit(lambda: notify_followers.delay(event.pk))
+    enqueue_after_commit(notify_followers, event.pk)

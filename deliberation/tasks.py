@@ -1,8 +1,10 @@
 """Thin Celery wrappers: load by id, call a service. Each is safe to run twice."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from communities.services import notify
 from deliberation import services
@@ -30,7 +32,23 @@ def notify_followers(event_id: int) -> int:
                 body=event.note,
                 url=issue.get_absolute_url(),
             )
+    IssueEvent.objects.filter(pk=event.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
     return len(followers)
+
+
+@shared_task
+def notify_pending_events(older_than_seconds: int = 120) -> int:
+    """The sweep: entries whose notification never ran (the broker was down) are sent now.
+    Sending is idempotent per (person, entry), so overlapping with a late task is harmless."""
+    waiting = IssueEvent.objects.filter(
+        notified_at__isnull=True,
+        at__lte=timezone.now() - datetime.timedelta(seconds=older_than_seconds),
+    ).values_list("pk", flat=True)[:1000]
+    for event_id in waiting:
+        notify_followers(event_id)
+    return len(waiting)
 
 
 @shared_task

@@ -127,11 +127,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request must not hang on a dead broker: try briefly, then leave it to the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # Work that must happen later is a row with a due time; these periodic tasks pick it up.
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-issues": {
         "task": "deliberation.tasks.escalate_overdue_issues",
         "schedule": 300.0,
+    },
+    "notify-pending-events": {
+        "task": "deliberation.tasks.notify_pending_events",
+        "schedule": 120.0,
     },
     "close-resolved-issues": {
         "task": "deliberation.tasks.close_resolved_issues",
