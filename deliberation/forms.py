@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import AreaChoiceField
-from communities.models import Area, Organization
+from communities.models import Area, Household, Organization
 from deliberation.models import Category, Issue
 from deliberation.photos import MAX_PHOTOS, clean_photos
 
@@ -131,3 +131,21 @@ class BulkAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["issues"].queryset = issues
         self.fields["organization"].queryset = organizations
+
+
+class HouseholdVisitForm(forms.Form):
+    household = forms.ModelChoiceField(Household.objects.none(), label=_("Household visited"))
+    needs_heard = forms.CharField(
+        label=_("Needs heard"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What the household asked for or worried about. Report each problem separately next."
+        ),
+    )
+
+    def __init__(self, *args, households, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["household"].queryset = households
+        self.fields["household"].label_from_instance = str

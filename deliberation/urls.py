@@ -12,5 +12,6 @@ urlpatterns = [
     path("areas/<slug:code>/poster/", views.area_poster, name="area_poster"),
     path("areas/<slug:code>/funnel/", views.area_funnel, name="area_funnel"),
     path("staff/issues/", views.staff_queue, name="staff_queue"),
+    path("staff/visits/", views.household_visits, name="household_visits"),
     path("staff/issues/assign/", views.staff_bulk_assign, name="staff_bulk_assign"),
 ]

@@ -15,18 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import reach
-from communities.models import Area, Organization, Residency
+from communities.models import Area, Household, Organization, Residency, subtree_q
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
 from deliberation.forms import (
     AssignForm,
     BulkAssignForm,
+    HouseholdVisitForm,
     IssueReportForm,
     RatingForm,
     ReasonForm,
     ResolveForm,
 )
-from deliberation.models import Issue, IssueEvent, Support
+from deliberation.models import HouseholdVisit, Issue, IssueEvent, Support
 
 PAGE_SIZE = 25
 
@@ -79,6 +80,14 @@ def report_issue(request: HttpRequest) -> HttpResponse:
             .first()
         )
         initial["area"] = home
+    visit = None
+    if request.GET.get("visit"):
+        visit = get_object_or_404(
+            HouseholdVisit.objects.select_related("household__building"),
+            pk=request.GET["visit"] if request.GET["visit"].isdigit() else 0,
+            visitor=request.user,
+        )
+        initial.update(area=visit.household.building.code, channel=Issue.Channel.VISIT)
     form = IssueReportForm(
         request.POST or None,
         request.FILES or None,
@@ -103,6 +112,8 @@ def report_issue(request: HttpRequest) -> HttpResponse:
                 channel=channel,
                 photos=data["photos"],
                 submission_key=data["submission_key"],
+                visit=visit,
+                household=visit.household if visit else None,
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -118,7 +129,7 @@ def report_issue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "deliberation/issue_report.html",
-        {"form": form, "similar": similar, "has_areas": areas.exists()},
+        {"form": form, "similar": similar, "has_areas": areas.exists(), "visit": visit},
         status=400 if form.errors else 200,
     )
 
@@ -423,4 +434,41 @@ def area_funnel(request: HttpRequest, code: str) -> HttpResponse:
             "children": selectors.funnel_of_children(area, period),
             "median_hours": selectors.median_hours_to_resolve(area, period),
         },
+    )
+
+
+@login_required
+def household_visits(request: HttpRequest) -> HttpResponse:
+    """入户走访: a grid worker logs visits to the households of their grid, then reports the
+    problems heard there; each issue links back to the visit."""
+    roots = set(reach.grid_paths(request.user)) | set(reach.acting_paths(request.user))
+    if not roots and not request.user.is_superuser:
+        raise PermissionDenied
+    households = (
+        Household.objects.filter(subtree_q(roots, "building__path"))
+        .select_related("building")
+        .order_by("building__path", "unit", "room")
+    )
+    form = HouseholdVisitForm(request.POST or None, households=households)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.record_household_visit(visitor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The visit was recorded. Report the problems you heard from it.")
+            )
+            return redirect(f"{reverse('deliberation:report_issue')}?visit={visit.pk}")
+    visits = Paginator(
+        HouseholdVisit.objects.filter(visitor=request.user)
+        .select_related("household__building")
+        .prefetch_related("issues"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deliberation/household_visits.html",
+        {"form": form, "page": visits},
+        status=400 if form.errors else 200,
     )

@@ -13,6 +13,7 @@ def shell(request) -> dict:
         high_contrast = request.COOKIES.get("high_contrast") == "1"
     return {
         "manages_somewhere": bool(user is not None and reach.managed_paths(user)),
+        "works_a_grid": bool(user is not None and reach.grid_paths(user)),
         "acts_somewhere": bool(
             user is not None and (reach.acting_paths(user) or user.is_superuser)
         ),

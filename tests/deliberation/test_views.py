@@ -269,3 +269,39 @@ def test_a_5_mb_text_gets_a_clear_page_and_nothing_is_stored(resident_client, tr
     assert response.status_code == 400
     assert "error-page" in response.content.decode()
     assert not Issue.objects.exists()
+
+
+def test_a_grid_worker_logs_a_visit_and_reports_what_was_heard(
+    client, tree, households, people, categories
+):
+    client.force_login(people.grid_worker)
+    household = households["B1"]
+    response = client.post(
+        reverse("deliberation:household_visits"),
+        {"household": household.pk, "needs_heard": "老人反映楼道灯坏了"},
+    )
+    assert response.status_code == 302
+    visit_url = response["Location"]
+    assert "visit=" in visit_url
+    html = client.get(visit_url).content.decode()
+    assert f'<option value="{tree.B1.code}" selected>' in html
+    data = _form(tree, categories, channel="visit")
+    response = client.post(visit_url, data)
+    issue = Issue.objects.get()
+    assert (issue.channel, issue.visit.household, issue.reporter, issue.recorded_by) == (
+        "visit",
+        household,
+        None,
+        people.grid_worker,
+    )
+    assert issue.title in client.get(reverse("deliberation:household_visits")).content.decode()
+
+
+def test_a_grid_worker_cannot_log_a_visit_outside_their_grid(client, tree, households, people):
+    client.force_login(people.grid_worker)
+    response = client.post(
+        reverse("deliberation:household_visits"), {"household": households["B5"].pk}
+    )
+    assert response.status_code == 400
+    client.force_login(people.resident)
+    assert client.get(reverse("deliberation:household_visits")).status_code == 403
