@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import AreaChoiceField
@@ -30,6 +31,17 @@ class IssueReportForm(forms.Form):
         label=_("What is the problem?"),
         max_length=80,
         help_text=_("In a few words, e.g. “The lamp at building 3 is out”."),
+        # With JavaScript, htmx shows similar open issues while the title is typed.
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("deliberation:similar_issues"),
+                "hx-trigger": "input changed delay:600ms",
+                "hx-target": "#similar",
+                "hx-include": "[name=area]",
+                "hx-swap": "outerHTML",
+                "autocomplete": "off",
+            }
+        ),
     )
     description = forms.CharField(
         label=_("Tell us more"),

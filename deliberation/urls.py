@@ -6,6 +6,7 @@ app_name = "deliberation"
 
 urlpatterns = [
     path("issues/report/", views.report_issue, name="report_issue"),
+    path("issues/similar/", views.similar_issues, name="similar_issues"),
     path("issues/<int:pk>/", views.issue_detail, name="issue_detail"),
     path("issues/<int:pk>/<slug:action>/", views.issue_act, name="issue_act"),
     path("areas/<slug:code>/issues/", views.area_issues, name="area_issues"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import reach
-from communities.models import Area, Household, Organization, Residency, subtree_q
+from communities.models import Area, Household, Organization, Residency, User, subtree_q
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
 from deliberation.forms import (
@@ -165,6 +165,10 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resolve_form": ResolveForm(),
         "rating_form": RatingForm(),
     }
+    if issue.category.is_mediation:
+        context["mediators"] = mediators_of(issue.area) if context["can_triage"] else []
+        context["can_record_outcome"] = context["can_triage"] or issue.mediator_id == user.pk
+        context["outcomes"] = Issue.Outcome.choices
     if context["can_triage"]:
         context["assign_form"] = AssignForm(issue=issue)
         context["departments"] = Organization.objects.filter(
@@ -173,7 +177,28 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "deliberation/issue_detail.html", context)
 
 
+def mediators_of(area: Area):
+    """People holding the mediator role on the area or above it."""
+    from communities.models import AreaRole, ancestor_paths
+
+    return User.objects.filter(
+        area_roles__in=AreaRole.objects.active().filter(
+            kind=AreaRole.Kind.MEDIATOR, area__path__in=ancestor_paths(area.path)
+        )
+    ).distinct()
+
+
+def similar_issues(request: HttpRequest) -> HttpResponse:
+    """While a resident types a title: open issues in the same compound that look alike (htmx)."""
+    similar = selectors.similar_open_issues(
+        request.GET.get("title", "")[:80], request.GET.get("area", "")[:32], request.user
+    )
+    return render(request, "deliberation/issue_report.html#similar", {"similar": similar})
+
+
 ACTIONS = {
+    "mediator",
+    "outcome",
     "accept",
     "reject",
     "assign",
@@ -248,6 +273,13 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         elif action == "reopen":
             services.reopen_issue(issue=issue, by=user, evidence=text)
+        elif action == "mediator":
+            mediator = get_object_or_404(User, pk=request.POST.get("mediator") or 0)
+            services.assign_mediator(issue=issue, mediator=mediator, by=user)
+        elif action == "outcome":
+            services.record_mediation_outcome(
+                issue=issue, outcome=request.POST.get("outcome", ""), by=user, note=text
+            )
     except PermissionDenied as error:
         messages.error(request, str(error) or _("You may not do this with this issue."))
         return redirect(issue)

@@ -118,9 +118,19 @@ class People:
     stranger: User
 
 
+ORGANIZATION_SUFFIX = {
+    Organization.Kind.GOVERNMENT_OFFICE: "办事处",
+    Organization.Kind.RESIDENTS_COMMITTEE: "居委会",
+    Organization.Kind.OWNERS_COMMITTEE: "业委会",
+    Organization.Kind.PROPERTY_FIRM: "物业服务有限公司",
+}
+
+
 def _post(organization_kind, area, *, admin_user, user, position="staff", served=()):
     organization = Organization.objects.create(
-        name=f"{area.name} {organization_kind}", kind=organization_kind, area=area
+        name=f"{area.name}{ORGANIZATION_SUFFIX[organization_kind]}",
+        kind=organization_kind,
+        area=area,
     )
     organization.served_areas.set(served)
     services.add_membership(

@@ -110,3 +110,15 @@ def test_report_to_rating_in_a_browser(
     assert b"GPS" not in body and b"PhoneMaker" not in body
     assert IssuePhoto.objects.count() == 1
     assert csp_violations.messages == []
+
+
+def test_similar_issues_appear_while_the_title_is_typed(
+    live_server, browser, tree, people, report, csp_violations
+):
+    report(title="小区路灯不亮")
+    page = csp_violations(browser.new_context(viewport=PHONE, locale="zh-CN").new_page())
+    _log_in(page, live_server, people.resident.username)
+    page.goto(f"{live_server.url}{reverse('deliberation:report_issue')}")
+    page.locator("#id_title").press_sequentially("路灯坏了")
+    expect(page.locator("#similar")).to_contain_text("小区路灯不亮")
+    assert csp_violations.messages == []

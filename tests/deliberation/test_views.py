@@ -305,3 +305,58 @@ def test_a_grid_worker_cannot_log_a_visit_outside_their_grid(client, tree, house
     assert response.status_code == 400
     client.force_login(people.resident)
     assert client.get(reverse("deliberation:household_visits")).status_code == 403
+
+
+def test_similar_open_issues_are_suggested_while_typing(client, report, people, tree):
+    report(title="小区路灯不亮")
+    client.force_login(people.stranger)
+    response = client.get(
+        reverse("deliberation:similar_issues"),
+        {"title": "路灯坏了", "area": tree.B2.code},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.strip().startswith('<section id="similar"') and "小区路灯不亮" in html
+    assert (
+        "小区路灯不亮"
+        not in client.get(
+            reverse("deliberation:similar_issues"), {"title": "路灯", "area": tree.B5.code}
+        ).content.decode()
+    )
+
+
+def test_the_reporter_reopens_with_new_evidence(client, report, people, firm):
+    issue = report()
+    services.accept_issue(issue=issue, by=people.owners_member)
+    services.assign_issue(issue=issue, organization=firm, by=people.owners_member)
+    services.resolve_issue(issue=issue, by=people.firm_staff, note="已处理")
+    client.force_login(people.resident)
+    client.post(
+        reverse("deliberation:issue_act", args=[issue.pk, "reopen"]), {"note": "晚上还是不亮"}
+    )
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.ASSIGNED
+    assert issue.events.last().note == "晚上还是不亮"
+
+
+def test_staff_assign_a_mediator_who_records_the_outcome(client, report, people, tree, admin_user):
+    from communities import services as community_services
+
+    community_services.assign_area_role(
+        user=people.stranger, area=tree.C1, kind="mediator", by=admin_user
+    )
+    issue = report(category="private", title="邻里漏水纠纷")
+    client.force_login(people.community_staff)
+    assert people.stranger.full_name in client.get(issue.get_absolute_url()).content.decode()
+    client.post(
+        reverse("deliberation:issue_act", args=[issue.pk, "mediator"]),
+        {"mediator": people.stranger.pk},
+    )
+    client.force_login(people.stranger)
+    client.post(
+        reverse("deliberation:issue_act", args=[issue.pk, "outcome"]),
+        {"outcome": "mediated", "note": "已和解"},
+    )
+    issue.refresh_from_db()
+    assert (issue.mediator, issue.outcome) == (people.stranger, "mediated")
