@@ -231,3 +231,27 @@ def test_mediation_is_private_and_its_outcome_recorded(report, people, tree, adm
     )
     issue.refresh_from_db()
     assert issue.outcome == "mediated"
+
+
+def test_the_database_refuses_to_rewrite_the_timeline(report):
+    from django.db import DatabaseError, transaction
+
+    event = report().events.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        IssueEvent.objects.filter(pk=event.pk).update(note="nothing happened")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        IssueEvent.objects.filter(pk=event.pk).update(actor_role="张三")
+    IssueEvent.objects.filter(pk=event.pk).update(notified_at=timezone.now())
+    event.refresh_from_db()
+    assert event.note == "" and event.notified_at is not None
+
+
+def test_on_postgresql_the_timeline_cannot_be_deleted(report):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("deletes are refused on PostgreSQL only (SQLite's test flush deletes rows)")
+    event = report().events.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        IssueEvent.objects.filter(pk=event.pk).delete()
+    assert IssueEvent.objects.filter(pk=event.pk).exists()
