@@ -1,10 +1,12 @@
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from communities import reach
 from communities.models import Area, Residency
+from deliberation.models import Issue
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -21,6 +23,11 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["home_areas"] = Area.objects.filter(path__in=_home_chain(user))
         context["managed_areas"] = Area.objects.filter(path__in=reach.managed_paths(user))
+        context["my_issues"] = (
+            Issue.objects.filter(Q(reporter=user) | Q(supports__user=user))
+            .distinct()
+            .order_by("-submitted_at")[:5]
+        )
         context["pending_claims"] = (
             Residency.objects.visible_to(user).pending().exclude(user=user).count()
             if reach.managed_paths(user)

@@ -282,3 +282,10 @@ def test_listing_everything_under_a_street_costs_the_same_queries_at_any_size(
         assert response.status_code == 200
         counts[code] = len(queries)
     assert counts["700001"] == counts["700002"], counts
+
+
+def test_a_resident_sees_the_problems_they_follow_on_the_home_page(client, report, people):
+    issue = report(title="小区路灯不亮")
+    client.force_login(people.resident)
+    html = client.get("/").content.decode()
+    assert issue.title in html and issue.get_absolute_url() in html
