@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -342,10 +341,14 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(issues)
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
-    organizations = Organization.objects.filter(
-        Q(area__path__in=reach.managed_paths(request.user))
-        | Q(area__path__startswith=_common_root(request.user))
-    ).order_by("name")[:200]
+    roots = set(reach.acting_paths(request.user)) | set(reach.managed_paths(request.user))
+    organizations = (
+        Organization.objects.filter(
+            subtree_q(roots, "area__path") | subtree_q(roots, "served_areas__path")
+        )
+        .distinct()
+        .order_by("name")[:200]
+    )
     return render(
         request,
         "deliberation/staff_queue.html",
@@ -357,11 +360,6 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
         },
     )
-
-
-def _common_root(user) -> str:
-    paths = reach.acting_paths(user) or reach.managed_paths(user)
-    return min(paths, key=len) if paths else "~"
 
 
 @login_required
