@@ -117,10 +117,10 @@ else:
 
 # --- Background work --------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # With no broker the portal still works: tasks run in-process, right after the commit that
-# enqueued them.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# enqueued them ("memory://" is never contacted then; it only keeps kombu from guessing a host).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory://"
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
