@@ -11,6 +11,7 @@ run: install .env messages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_issues
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	$(PY) manage.py runserver $(HOST)
 
@@ -53,3 +54,9 @@ clean-db:
 # Chinese text needs a CJK font on the machine: apt-get install fonts-wqy-microhei
 screenshots: install .env messages
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser -q
+
+# Latency, throughput and queries per page on a full-size district, on the local PostgreSQL
+# (database portal_bench) and Redis; writes docs/benchmarks.md. Takes about ten minutes.
+# Smaller or shorter: make bench BENCH_ARGS="--issues 50000 --run-time 15s"
+bench: install .env messages
+	$(PY) -m bench.run $(BENCH_ARGS)
