@@ -336,6 +336,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     queue = StaffQueueFilter(request.GET, queryset=base)
     issues = queue.qs
+    needs_action_only = not request.GET.getlist("status")
+    if needs_action_only:
+        # What staff must act on: not yet resolved, not closed. Other statuses on request.
+        issues = issues.open().exclude(status=Issue.Status.RESOLVED)
     if not request.GET.get("order"):
         issues = issues.order_by("deadline")
     if request.GET.get("format") == "csv":
@@ -358,6 +362,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             "organizations": organizations,
             "query_string": _query_without_page(request),
             "now": timezone.now(),
+            "needs_action_only": needs_action_only,
         },
     )
 

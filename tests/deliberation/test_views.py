@@ -360,3 +360,15 @@ def test_staff_assign_a_mediator_who_records_the_outcome(client, report, people,
     )
     issue.refresh_from_db()
     assert (issue.mediator, issue.outcome) == (people.stranger, "mediated")
+
+
+def test_the_queue_opens_on_what_needs_action(client, report, people):
+    open_issue = report(title="等待受理的问题")
+    closed = report(title="已经驳回的问题")
+    services.reject_issue(issue=closed, by=people.community_staff, reason="重复")
+    client.force_login(people.community_staff)
+    html = client.get(reverse("deliberation:staff_queue")).content.decode()
+    assert open_issue.title in html and closed.title not in html
+    html = client.get(reverse("deliberation:staff_queue"), {"status": "rejected"}).content.decode()
+    assert closed.title in html
+    assert "需要处理" not in html
