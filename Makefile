@@ -56,7 +56,8 @@ screenshots: install .env messages
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser -q
 
 # Latency, throughput and queries per page on a full-size district, on the local PostgreSQL
-# (database portal_bench) and Redis; writes docs/benchmarks.md. Takes about ten minutes.
+# (database portal_bench) and Redis; writes docs/benchmarks.md. About five minutes on two
+# cores the first time (building the data), three and a half when it is already there.
 # Smaller or shorter: make bench BENCH_ARGS="--issues 50000 --run-time 15s"
 bench: install .env messages
 	$(PY) -m bench.run $(BENCH_ARGS)
