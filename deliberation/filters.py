@@ -44,7 +44,7 @@ class StaffQueueFilter(django_filters.FilterSet):
     def only_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.overdue(timezone.now())
+        return queryset.needs_action().filter(deadline__lt=timezone.now())
 
 
 class PublicIssueFilter(django_filters.FilterSet):

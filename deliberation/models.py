@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Area, Household, Organization, subtree_q
+from communities.models import Area, Household, Organization
 
 
 class Lane(models.TextChoices):
@@ -75,43 +75,53 @@ class IssueQuerySet(models.QuerySet):
         )
 
     def under(self, area: Area) -> IssueQuerySet:
-        return self.filter(area__path__startswith=area.path)
+        return self.filter(area_id__in=Area.objects.under(area).values("id"))
+
+    def needs_action(self) -> IssueQuerySet:
+        """Not yet resolved and not closed: what staff must act on. The same predicate as the
+        partial index issue_needs_action_by_deadline, so the queue walks that index."""
+        return self.filter(status__in=Issue.NEEDS_ACTION_STATUSES)
 
     def visible_to(self, user) -> IssueQuerySet:
         """Public issues to everyone; every issue in their reach to staff and organisations;
-        their own and those they support to residents; assigned ones to the organisation."""
+        their own and those they support to residents; assigned ones to the organisation.
+
+        Written with subqueries, not joins, so no DISTINCT is needed and each condition can use
+        its own index."""
         if user.is_authenticated and user.is_superuser:
             return self
         visible = Q(is_public=True) & ~Q(status__in=[Issue.Status.REJECTED, Issue.Status.MERGED])
         if user.is_authenticated:
-            from communities import reach
-
-            visible |= subtree_q(reach.acting_paths(user), "area__path")
-            visible |= subtree_q(reach.managed_paths(user), "handling_area__path")
-            visible |= Q(reporter=user) | Q(supports__user=user)
-            visible |= Q(assigned_to__memberships__in=_active_memberships_of(user))
-            visible |= Q(summons__organization__memberships__in=_active_memberships_of(user))
-            visible |= Q(mediator=user)
-        return self.filter(visible).distinct()
+            visible |= self._in_reach_of(user) | Q(reporter=user) | Q(mediator=user)
+            visible |= Q(pk__in=Support.objects.filter(user=user).values("issue_id"))
+        return self.filter(visible)
 
     def handled_by(self, user) -> IssueQuerySet:
-        """The staff queue: issues in the areas the user acts in, or handled at their tier."""
+        """The staff queue: issues in the areas the user acts in, handled at a tier they manage,
+        given to their organisation, or to which their department was summoned."""
         if user.is_superuser:
             return self
+        return self.filter(self._in_reach_of(user))
+
+    @staticmethod
+    def _in_reach_of(user) -> Q:
         from communities import reach
 
-        return self.filter(
-            subtree_q(reach.acting_paths(user), "area__path")
-            | subtree_q(reach.managed_paths(user), "handling_area__path")
-            | Q(assigned_to__memberships__in=_active_memberships_of(user))
-            | Q(summons__organization__memberships__in=_active_memberships_of(user))
-        ).distinct()
+        organizations = _organizations_of(user)
+        return (
+            Q(area_id__in=Area.objects.under_any(reach.acting_paths(user)).values("id"))
+            | Q(handling_area_id__in=Area.objects.under_any(reach.managed_paths(user)).values("id"))
+            | Q(assigned_to_id__in=organizations)
+            | Q(pk__in=Summons.objects.filter(organization_id__in=organizations).values("issue_id"))
+        )
 
 
-def _active_memberships_of(user):
+def _organizations_of(user) -> list[int]:
     from communities.models import Membership
 
-    return Membership.objects.active().filter(user=user)
+    return list(
+        Membership.objects.active().filter(user=user).values_list("organization_id", flat=True)
+    )
 
 
 class Issue(models.Model):
@@ -140,6 +150,7 @@ class Issue(models.Model):
         REFERRED = "referred", _("referred")
 
     CLOSED_STATUSES = (Status.REJECTED, Status.MERGED, Status.CLOSED)
+    NEEDS_ACTION_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 
     title = models.CharField(_("title"), max_length=80)
     description = models.TextField(_("description"), max_length=2000)
@@ -253,6 +264,16 @@ class Issue(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"], name="issue_status_deadline"),
             models.Index(fields=["area", "status"], name="issue_area_status"),
+            models.Index(
+                fields=["deadline"],
+                condition=Q(status__in=["submitted", "accepted", "assigned", "in_progress"]),
+                name="issue_needs_action_deadline",
+            ),
+            models.Index(
+                fields=["-submitted_at"],
+                condition=Q(is_public=True) & ~Q(status__in=["rejected", "merged"]),
+                name="issue_public_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

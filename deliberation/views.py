@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from communities import reach
 from communities.models import Area, Household, Organization, Residency, User, subtree_q
+from communities.pagination import page_without_count
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
 from deliberation.forms import (
@@ -300,8 +301,8 @@ def area_issues(request: HttpRequest, code: str) -> HttpResponse:
     area = get_object_or_404(Area, code=code)
     issues = Issue.objects.public().under(area).select_related("category", "area")
     issue_filter = PublicIssueFilter(request.GET, queryset=issues)
-    page = Paginator(issue_filter.qs.order_by("-submitted_at"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = page_without_count(
+        issue_filter.qs.order_by("-submitted_at"), request.GET.get("page"), PAGE_SIZE
     )
     return render(
         request,
@@ -339,12 +340,12 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     needs_action_only = not request.GET.getlist("status")
     if needs_action_only:
         # What staff must act on: not yet resolved, not closed. Other statuses on request.
-        issues = issues.open().exclude(status=Issue.Status.RESOLVED)
+        issues = issues.needs_action()
     if not request.GET.get("order"):
         issues = issues.order_by("deadline")
     if request.GET.get("format") == "csv":
         return _csv(issues)
-    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_without_count(issues, request.GET.get("page"), PAGE_SIZE)
     roots = set(reach.acting_paths(request.user)) | set(reach.managed_paths(request.user))
     organizations = (
         Organization.objects.filter(

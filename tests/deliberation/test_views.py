@@ -372,3 +372,20 @@ def test_the_queue_opens_on_what_needs_action(client, report, people):
     html = client.get(reverse("deliberation:staff_queue"), {"status": "rejected"}).content.decode()
     assert closed.title in html
     assert "需要处理" not in html
+
+
+def test_the_median_hours_to_resolve_is_computed_on_this_database(report, people, firm, tree):
+    from django.core.cache import cache
+
+    from deliberation import selectors
+
+    cache.clear()
+    issue = report()
+    services.accept_issue(issue=issue, by=people.owners_member)
+    services.assign_issue(issue=issue, organization=firm, by=people.owners_member)
+    services.resolve_issue(issue=issue, by=people.firm_staff, note="已处理")
+    period = selectors.Period.from_request(None)
+    median = selectors.median_hours_to_resolve(tree.D, period)
+    assert median is not None and 0 <= median < 1
+    assert selectors.median_hours_to_resolve(tree.S2, period) is None
+    cache.clear()
