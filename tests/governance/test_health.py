@@ -16,7 +16,7 @@ def test_health_reports_database_and_cache(client, db):
 def test_on_the_production_stack_cache_and_broker_are_redis():
     from governance.celery import app
 
-    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    assert settings.CACHES["default"]["BACKEND"] == "governance.cache.ResilientRedisCache"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=3)
