@@ -253,7 +253,7 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "summon":
             department = get_object_or_404(
                 Organization,
-                pk=request.POST.get("department") or 0,
+                pk=_posted_id(request, "department"),
                 kind=Organization.Kind.DEPARTMENT,
             )
             services.summon_department(issue=issue, department=department, by=user, reason=text)
@@ -274,7 +274,7 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reopen":
             services.reopen_issue(issue=issue, by=user, evidence=text)
         elif action == "mediator":
-            mediator = get_object_or_404(User, pk=request.POST.get("mediator") or 0)
+            mediator = get_object_or_404(User, pk=_posted_id(request, "mediator"))
             services.assign_mediator(issue=issue, mediator=mediator, by=user)
         elif action == "outcome":
             services.record_mediation_outcome(
@@ -289,6 +289,12 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return redirect(issue)
     messages.success(request, _("Done."))
     return redirect(issue)
+
+
+def _posted_id(request, name: str) -> int:
+    """A posted primary key, or 0 (which matches nothing, so the lookup is a 404)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
 
 
 def _refuse(request, issue, form) -> HttpResponse:
@@ -352,7 +358,8 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             subtree_q(roots, "area__path") | subtree_q(roots, "served_areas__path")
         )
         .distinct()
-        .order_by("name")[:200]
+        .order_by("name")
+        .values_list("pk", "name")[:200]
     )
     return render(
         request,

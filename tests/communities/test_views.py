@@ -289,3 +289,41 @@ def test_a_resident_sees_the_problems_they_follow_on_the_home_page(client, repor
     client.force_login(people.resident)
     html = client.get("/").content.decode()
     assert issue.title in html and issue.get_absolute_url() in html
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/me/household/?community=NOPE", {}),
+        (
+            "post",
+            "/me/household/",
+            {"community": "C1", "building": "NOPE", "room": "1" * 100, "relation": "x"},
+        ),
+        ("post", "/me/household/", {"community": "", "building": "", "room": "", "relation": ""}),
+        ("post", "/areas/C1/add/", {"name": "x" * 500, "code": "bad code!", "level": "abc"}),
+        ("post", "/areas/C1/add/", {"name": "", "code": "", "level": "99"}),
+        ("post", "/staff/claims/999999/verify/", {}),
+        ("post", "/staff/claims/1/explode/", {}),
+        ("post", "/staff/party/999999/confirm/", {}),
+        (
+            "post",
+            "/me/party/",
+            {"community": "K1", "home_organization": "", "show_publicly": "maybe"},
+        ),
+        ("post", "/me/", {"phone": "１２３", "email": "not-an-email", "full_name": "x" * 200}),
+        ("get", "/areas/S1/all/?level=99&page=-5", {}),
+        ("get", "/areas/S1/all/?page=abc", {}),
+        ("post", "/areas/B1/households/add/", {"unit": "1", "room": "", "floor_area": "abc"}),
+    ],
+)
+def test_hostile_input_gets_an_answer_not_a_server_error(
+    client, tree, households, people, method, url, data
+):
+    from communities.models import Area, Household
+
+    client.force_login(people.community_staff)
+    before = (Area.objects.count(), Household.objects.count(), Residency.objects.count())
+    response = getattr(client, method)(url, data)
+    assert response.status_code in {200, 302, 400, 403, 404, 405}, response.status_code
+    assert (Area.objects.count(), Household.objects.count(), Residency.objects.count()) == before

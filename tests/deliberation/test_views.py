@@ -389,3 +389,65 @@ def test_the_median_hours_to_resolve_is_computed_on_this_database(report, people
     assert median is not None and 0 <= median < 1
     assert selectors.median_hours_to_resolve(tree.S2, period) is None
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "bogus"},
+        {"submitted_after": "not-a-date"},
+        {"assigned_to": "abc"},
+        {"order": "title"},
+        {"category": "no-such"},
+        {"page": "-1"},
+        {"page": "99999999999999999999"},
+        {"q": "'\"); DROP TABLE deliberation_issue; --"},
+        {"q": "路" * 500},
+        {"overdue": "maybe"},
+    ],
+)
+def test_hostile_queue_filters_get_an_answer_not_a_server_error(client, report, people, query):
+    report()
+    client.force_login(people.community_staff)
+    response = client.get(reverse("deliberation:staff_queue"), query)
+    assert response.status_code in {200, 400}
+    assert Issue.objects.count() == 1
+
+
+@pytest.mark.parametrize("period", ["2026-13", "x-Q9", "99999", "2026-Q0", "", "-1-1"])
+def test_hostile_funnel_periods_fall_back_to_the_current_quarter(client, tree, period):
+    assert (
+        client.get(
+            reverse("deliberation:area_funnel", args=[tree.D.code]), {"period": period}
+        ).status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize(
+    "query", [{"q": "%_\\"}, {"q": "路" * 500}, {"status": "bogus"}, {"page": "abc"}]
+)
+def test_hostile_public_list_queries_get_an_answer(client, report, tree, query):
+    report()
+    assert client.get(
+        reverse("deliberation:area_issues", args=[tree.C1.code]), query
+    ).status_code in {200, 400}
+
+
+def test_unknown_actions_and_ids_are_404(client, report, people):
+    issue = report()
+    client.force_login(people.community_staff)
+    assert (
+        client.post(reverse("deliberation:issue_act", args=[issue.pk, "explode"])).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("deliberation:issue_act", args=[999999, "accept"])).status_code == 404
+    )
+    assert client.get("/issues/999999/").status_code == 404
+    assert (
+        client.post(
+            reverse("deliberation:issue_act", args=[issue.pk, "summon"]), {"department": "x"}
+        ).status_code
+        == 404
+    )
