@@ -6,6 +6,16 @@ from communities.models import Area, Household, PartyRegistration, Residency, Us
 from communities.phones import normalize_mobile
 
 
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one, else
+    above the form, so the person sees the message next to what they typed."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class SignupExtraForm(forms.Form):
     """What allauth's sign-up form asks besides username, e-mail and password."""
 

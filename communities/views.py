@@ -17,6 +17,7 @@ from communities.forms import (
     HouseholdCreateForm,
     PartyRegistrationForm,
     ProfileForm,
+    add_service_errors,
 )
 from communities.models import (
     Area,
@@ -35,14 +36,6 @@ PAGE_SIZE = 50
 def _area_or_404(code: str) -> Area:
     # Areas (names and codes of places) are public; what hangs off them is scoped separately.
     return get_object_or_404(Area, code=code)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _name_compounds(buildings: list[Area]) -> None:
@@ -129,7 +122,7 @@ def area_add_child(request: HttpRequest, code: str) -> HttpResponse:
         try:
             child = services.create_area(parent=parent, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": child.name})
             return redirect(child)
@@ -183,7 +176,7 @@ def household_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.create_household(building=building, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     if form.errors:
         for errors in form.errors.values():
             for error in errors:
@@ -205,7 +198,7 @@ def household_claim(request: HttpRequest) -> HttpResponse:
         try:
             services.claim_household(user=request.user, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -269,7 +262,7 @@ def party_register(request: HttpRequest) -> HttpResponse:
         try:
             services.register_party_member(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your registration was sent to the community."))
             return redirect("communities:profile")
@@ -313,7 +306,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             services.set_mobile_number(user=user, raw_phone=form.cleaned_data["phone"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             form.save()
             messages.success(request, _("Your profile was saved."))

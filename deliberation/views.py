@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import reach
+from communities.forms import add_service_errors
 from communities.models import Area, Household, Organization, Residency, User, subtree_q
 from communities.pagination import page_without_count
 from deliberation import selectors, services
@@ -36,14 +37,6 @@ def _form_errors_to_messages(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def reportable_areas(user):
@@ -116,7 +109,7 @@ def report_issue(request: HttpRequest) -> HttpResponse:
                 household=visit.household if visit else None,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
