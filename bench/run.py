@@ -43,6 +43,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import ledger
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
 STAFF_USERNAME = "bench-street-staff"
@@ -151,6 +153,11 @@ class Bench:
             host = f"http://127.0.0.1:{port}"
             for page in self.pages:
                 self._load(page, host)
+            self._stop_children()
+            self._wait_until_idle()
+            started = time.monotonic()
+            self.ledger = ledger.measure()
+            self._step("points ledger: awards and commit ceiling", started)
             self._write()
         except KeyboardInterrupt:
             print("\nInterrupted; stopping gunicorn and locust.", file=sys.stderr)
@@ -607,6 +614,8 @@ class Bench:
         lines += ["", "## Reading", ""]
         lines += self._reading()
         lines += self._plans()
+        if getattr(self, "ledger", None):
+            lines += ["", *ledger.report(self.ledger)]
         lines += ["", "## Time spent preparing and measuring", ""]
         lines += ["| Step | Seconds |", "| --- | ---: |"]
         lines += [f"| {what} | {seconds:.1f} |" for what, seconds in self.timings]

@@ -355,6 +355,12 @@ class Organization(models.Model):
         """A property firm's reach is its contracts, not the subtree of where it is registered."""
         return self.kind == self.Kind.PROPERTY_FIRM
 
+    def reaches(self, area: Area) -> bool:
+        """The organisation acts here: its seat or a place under it; a firm where it has a contract."""
+        if self.reaches_by_contract:
+            return self.served_areas.filter(path__in=ancestor_paths(area.path)).exists()
+        return self.area.contains(area)
+
 
 class MembershipQuerySet(models.QuerySet):
     def active(self, on=None) -> MembershipQuerySet:

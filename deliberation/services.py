@@ -302,11 +302,8 @@ def assign_issue(*, issue: Issue, organization: Organization, by: User, note: st
 
 
 def _organization_reaches(organization: Organization, area: Area) -> bool:
-    if organization.kind == Organization.Kind.DEPARTMENT:
-        return True  # departments answer for the whole district they are summoned to
-    if organization.reaches_by_contract:
-        return organization.served_areas.filter(path__in=ancestor_paths(area.path)).exists()
-    return area.path.startswith(organization.area.path)
+    # Departments answer for the whole district they are summoned to.
+    return organization.kind == Organization.Kind.DEPARTMENT or organization.reaches(area)
 
 
 @transaction.atomic

@@ -150,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.notify_pending_events",
         "schedule": 120.0,
     },
+    "send-activity-reminders": {
+        "task": "volunteers.tasks.send_due_reminders",
+        "schedule": 60.0,
+    },
     "close-resolved-issues": {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,

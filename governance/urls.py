@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("communities.urls")),
     path("", include("deliberation.urls")),
+    path("", include("volunteers.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,0 +1,489 @@
+"""Every write to volunteers' activities and points.
+
+The points ledger keeps four promises: a balance is the sum of its entries; it never goes below
+zero; an entry is never edited or deleted, only reversed, and at most once; a retried award with
+the same idempotency key counts once. Every change to an account locks its row first, so
+concurrent awards and redemptions on one account are applied one after another.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from communities.models import Area, Organization, User
+from volunteers.models import (
+    Activity,
+    LedgerEntry,
+    PointsAccount,
+    Redemption,
+    Reminder,
+    Reward,
+    SignUp,
+)
+
+REMINDERS_BEFORE = (datetime.timedelta(hours=24), datetime.timedelta(hours=1))
+Kind = LedgerEntry.Kind
+
+
+def _require(user: User, perm: str, obj) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this here."))
+
+
+# --- The ledger -----------------------------------------------------------------------------------
+
+
+def _locked_account(user: User) -> PointsAccount:
+    """The person's account, created on first use, locked for the rest of the transaction."""
+    try:
+        return PointsAccount.objects.select_for_update().get(user=user)
+    except PointsAccount.DoesNotExist:
+        PointsAccount.objects.bulk_create([PointsAccount(user=user)], ignore_conflicts=True)
+        return PointsAccount.objects.select_for_update().get(user=user)
+
+
+def _post(
+    account: PointsAccount,
+    *,
+    kind: str,
+    points: int,
+    reason: str,
+    by: User | None,
+    **source,
+) -> LedgerEntry:
+    """Write one entry and move the cached balance with it. The caller holds the row lock."""
+    if account.balance + points < 0:
+        raise ValidationError(
+            _("Not enough points: %(balance)s available, %(needed)s needed.")
+            % {"balance": account.balance, "needed": -points},
+            code="insufficient_points",
+        )
+    entry = LedgerEntry.objects.create(
+        account=account, kind=kind, points=points, reason=reason[:200], by=by, **source
+    )
+    PointsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + points)
+    account.balance += points
+    return entry
+
+
+@transaction.atomic
+def award_points(
+    *,
+    user: User,
+    points: int,
+    reason: str,
+    by: User | None,
+    idempotency_key: str,
+    sign_up: SignUp | None = None,
+) -> LedgerEntry:
+    """Give points. A retry with the same key returns the entry the first call wrote."""
+    if points <= 0:
+        raise ValidationError({"points": _("An award must be a positive number of points.")})
+    account = _locked_account(user)
+    # Checked under the lock, so a concurrent retry on this account has finished writing.
+    existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if existing:
+        return existing
+    return _post(
+        account,
+        kind=Kind.AWARD,
+        points=points,
+        reason=reason,
+        by=by,
+        sign_up=sign_up,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def reverse_entry(*, entry: LedgerEntry, by: User, reason: str) -> LedgerEntry:
+    """Undo an entry by writing its opposite. Each entry can be reversed once; reversing an award
+    whose points were already spent is refused, because the balance would go below zero."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the entry is reversed.")})
+    account = _locked_account(entry.account.user)
+    entry = LedgerEntry.objects.get(pk=entry.pk)
+    _require(by, "volunteers.adjust_points", account.user)
+    if entry.kind == Kind.REVERSAL:
+        raise ValidationError(_("A reversal cannot itself be reversed; make a new entry instead."))
+    if entry.kind == Kind.REDEMPTION:
+        raise ValidationError(
+            _("Cancel the redemption instead: it returns the item to the shelf too.")
+        )
+    if LedgerEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(_("This entry has already been reversed."), code="already_reversed")
+    try:
+        with transaction.atomic():
+            return _post(
+                account,
+                kind=Kind.REVERSAL,
+                points=-entry.points,
+                reason=reason.strip(),
+                by=by,
+                reverses=entry,
+                sign_up=entry.sign_up,
+                redemption=entry.redemption,
+            )
+    except IntegrityError as error:  # the one-to-one on `reverses` caught a race
+        raise ValidationError(
+            _("This entry has already been reversed."), code="already_reversed"
+        ) from error
+
+
+@transaction.atomic
+def adjust_points(*, user: User, points: int, reason: str, by: User) -> LedgerEntry:
+    """A correction by staff, with a reason. It may not take the balance below zero."""
+    _require(by, "volunteers.adjust_points", user)
+    if points == 0:
+        raise ValidationError({"points": _("An adjustment moves at least one point.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the points are adjusted.")})
+    return _post(
+        _locked_account(user), kind=Kind.ADJUSTMENT, points=points, reason=reason.strip(), by=by
+    )
+
+
+# --- The rewards shelf ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def redeem_reward(*, reward: Reward, user: User) -> Redemption:
+    """Take the points and one item in one transaction, and give a pickup code. Locks the account
+    first and then the item, always in that order, so two redemptions never deadlock."""
+    account = _locked_account(user)
+    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    if not reward.active:
+        raise ValidationError(_("This reward is no longer on the shelf."))
+    if reward.stock < 1:
+        raise ValidationError(
+            _("%(name)s is out of stock.") % {"name": reward.name}, code="out_of_stock"
+        )
+    if account.balance < reward.cost:
+        raise ValidationError(
+            _("Not enough points: %(balance)s available, %(needed)s needed.")
+            % {"balance": account.balance, "needed": reward.cost},
+            code="insufficient_points",
+        )
+    redemption = Redemption.objects.create(reward=reward, user=user, points=reward.cost)
+    _post(
+        account,
+        kind=Kind.REDEMPTION,
+        points=-reward.cost,
+        reason=reward.name,
+        by=user,
+        redemption=redemption,
+    )
+    Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
+    return redemption
+
+
+@transaction.atomic
+def hand_over(*, redemption: Redemption, code: str, by: User) -> Redemption:
+    """Staff give the item to the volunteer who shows the pickup code."""
+    redemption = (
+        Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
+    )
+    _require(by, "volunteers.manage_reward", redemption.reward)
+    if redemption.status != Redemption.Status.WAITING:
+        raise ValidationError(_("This redemption is not waiting to be picked up."))
+    if code.strip() != redemption.pickup_code:
+        raise ValidationError({"code": _("The pickup code does not match.")})
+    redemption.status = Redemption.Status.HANDED_OVER
+    redemption.handed_over_at = timezone.now()
+    redemption.handed_over_by = by
+    redemption.save(update_fields=["status", "handed_over_at", "handed_over_by"])
+    return redemption
+
+
+@transaction.atomic
+def cancel_redemption(*, redemption: Redemption, by: User) -> Redemption:
+    """Return the points (a reversal) and the item to the shelf, together."""
+    account = _locked_account(redemption.user)
+    redemption = (
+        Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
+    )
+    if not (
+        by.pk == redemption.user_id or by.has_perm("volunteers.manage_reward", redemption.reward)
+    ):
+        raise PermissionDenied(_("You may not cancel this redemption."))
+    if redemption.status != Redemption.Status.WAITING:
+        raise ValidationError(_("Only a redemption waiting to be picked up can be cancelled."))
+    entry = redemption.entries.get(kind=Kind.REDEMPTION)
+    _post(
+        account,
+        kind=Kind.REVERSAL,
+        points=-entry.points,
+        reason=_("Redemption cancelled"),
+        by=by,
+        reverses=entry,
+        redemption=redemption,
+    )
+    Reward.objects.select_for_update().filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+    redemption.status = Redemption.Status.CANCELLED
+    redemption.save(update_fields=["status"])
+    return redemption
+
+
+# --- Activities -----------------------------------------------------------------------------------
+
+# What an organiser decides about an activity; status and sign-ups belong to other services.
+ACTIVITY_FIELDS = frozenset(
+    {
+        "title",
+        "kind",
+        "description",
+        "place",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "points_per_hour",
+        "points_per_activity",
+    }
+)
+
+
+@transaction.atomic
+def create_activity(*, organization: Organization, area: Area, by: User, **fields) -> Activity:
+    """Announce an activity, open for sign-up. It is for the organisation's own area or a place
+    under it, starts in the future and ends after it starts."""
+    unknown = set(fields) - ACTIVITY_FIELDS
+    if unknown:
+        raise TypeError(f"create_activity() got unexpected fields: {', '.join(sorted(unknown))}")
+    activity = Activity(organization=organization, area=area, **fields)
+    if not organization.reaches(area):
+        raise ValidationError(
+            {"area": _("Choose the organisation's own area or a place under it.")}
+        )
+    if not by.has_perm("volunteers.manage_activity", activity):
+        raise PermissionDenied(_("You may not organise activities for this organisation."))
+    errors: dict[str, str] = {}
+    starts_at, ends_at = fields.get("starts_at"), fields.get("ends_at")
+    if starts_at and starts_at <= timezone.now():
+        errors["starts_at"] = _("The activity must start in the future.")
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = _("The activity must end after it starts.")
+    if errors:
+        raise ValidationError(errors)
+    # The checks above give the clear messages; full_clean catches lengths and choices.
+    activity.full_clean(validate_constraints=False)
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def set_leaderboard_listing(*, user: User, listed: bool) -> PointsAccount:
+    """The person alone decides whether their (masked) name appears on public leaderboards."""
+    account, _created = PointsAccount.objects.get_or_create(user=user)
+    PointsAccount.objects.filter(pk=account.pk).update(listed=listed)
+    account.listed = listed
+    return account
+
+
+@transaction.atomic
+def sign_up(*, activity: Activity, user: User) -> SignUp:
+    """A place if one is free, else the waiting list. Signing up twice gives the same sign-up."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    if activity.status != Activity.Status.OPEN:
+        raise ValidationError(_("This activity was cancelled."))
+    if activity.starts_at <= timezone.now():
+        raise ValidationError(_("This activity has already started."))
+    existing = activity.sign_ups.exclude(status=SignUp.Status.CANCELLED).filter(user=user).first()
+    if existing:
+        return existing
+    taken = activity.sign_ups.filter(status=SignUp.Status.CONFIRMED).count()
+    status = SignUp.Status.CONFIRMED if taken < activity.capacity else SignUp.Status.WAITING
+    entry = SignUp.objects.create(activity=activity, user=user, status=status)
+    if status == SignUp.Status.CONFIRMED:
+        _schedule_reminders(entry)
+    return entry
+
+
+def _schedule_reminders(entry: SignUp) -> None:
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(sign_up=entry, due_at=entry.activity.starts_at - before)
+            for before in REMINDERS_BEFORE
+            if entry.activity.starts_at - before > now
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def cancel_sign_up(*, sign_up: SignUp, by: User) -> SignUp:
+    """Free the place; the first person on the waiting list gets it."""
+    activity = Activity.objects.select_for_update().get(pk=sign_up.activity_id)
+    sign_up = SignUp.objects.select_for_update().get(pk=sign_up.pk)
+    if not (by.pk == sign_up.user_id or by.has_perm("volunteers.manage_activity", activity)):
+        raise PermissionDenied(_("You may not cancel this sign-up."))
+    if sign_up.status == SignUp.Status.CANCELLED:
+        return sign_up
+    if sign_up.checked_in_at:
+        raise ValidationError(_("You were already checked in; ask the organiser."))
+    freed_a_place = sign_up.status == SignUp.Status.CONFIRMED
+    sign_up.status = SignUp.Status.CANCELLED
+    sign_up.save(update_fields=["status"])
+    sign_up.reminders.filter(sent_at__isnull=True).delete()
+    if freed_a_place:
+        waiting = (
+            activity.sign_ups.filter(status=SignUp.Status.WAITING)
+            .order_by("signed_up_at", "pk")
+            .first()
+        )
+        if waiting:
+            waiting.status = SignUp.Status.CONFIRMED
+            waiting.save(update_fields=["status"])
+            _schedule_reminders(waiting)
+    return sign_up
+
+
+@transaction.atomic
+def check_in(*, sign_up: SignUp, by: User) -> SignUp:
+    """The organiser checks a volunteer in, from the list or by their QR code."""
+    sign_up = SignUp.objects.select_for_update().select_related("activity").get(pk=sign_up.pk)
+    _require(by, "volunteers.manage_activity", sign_up.activity)
+    if sign_up.status != SignUp.Status.CONFIRMED:
+        raise ValidationError(
+            _(
+                "Only a volunteer with a confirmed place can be checked in (this sign-up is %(status)s)."
+            )
+            % {"status": sign_up.get_status_display()},
+            code="not_confirmed",
+        )
+    if sign_up.checked_in_at is None:
+        sign_up.checked_in_at = timezone.now()
+        sign_up.save(update_fields=["checked_in_at"])
+    return sign_up
+
+
+@transaction.atomic
+def check_in_by_token(*, activity: Activity, token, by: User) -> SignUp:
+    """Check in the volunteer whose personal QR code the organiser scanned."""
+    _require(by, "volunteers.manage_activity", activity)
+    try:
+        token = uuid.UUID(str(token).strip())
+    except ValueError:
+        raise ValidationError(_("This is not a volunteer's check-in code.")) from None
+    account = PointsAccount.objects.filter(check_in_token=token).first()
+    entry = (
+        activity.sign_ups.exclude(status=SignUp.Status.CANCELLED)
+        .filter(user_id=account.user_id)
+        .first()
+        if account
+        else None
+    )
+    if entry is None:
+        raise ValidationError(_("This QR code belongs to nobody signed up for this activity."))
+    return check_in(sign_up=entry, by=by)
+
+
+def points_for(activity: Activity, hours: Decimal) -> int:
+    exact = Decimal(activity.points_per_hour) * hours + activity.points_per_activity
+    return int(exact.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+@transaction.atomic
+def confirm_hours(*, sign_up: SignUp, hours: Decimal, by: User) -> LedgerEntry | None:
+    """The organiser confirms the hours of a checked-in volunteer; only then do they become
+    points. Confirming again with other hours reverses the first award and writes a new one."""
+    if hours is None or hours <= 0 or hours > 24:
+        raise ValidationError({"hours": _("Hours must be more than 0 and at most 24.")})
+    sign_up = (
+        SignUp.objects.select_for_update().select_related("activity", "user").get(pk=sign_up.pk)
+    )
+    _require(by, "volunteers.manage_activity", sign_up.activity)
+    if sign_up.checked_in_at is None:
+        raise ValidationError(
+            _("Check the volunteer in before confirming hours."), code="not_checked_in"
+        )
+    previous = (
+        sign_up.entries.filter(kind=Kind.AWARD, reversed_by__isnull=True).order_by("-pk").first()
+    )
+    if sign_up.hours == hours:
+        return previous
+    account = _locked_account(sign_up.user)
+    if previous:
+        with translation.override(settings.LANGUAGE_CODE):
+            _post(
+                account,
+                kind=Kind.REVERSAL,
+                points=-previous.points,
+                reason=_("Hours corrected"),
+                by=by,
+                reverses=previous,
+                sign_up=sign_up,
+            )
+    if sign_up.hours is not None:
+        # The hours were confirmed before (with or without points): replace them, not add.
+        PointsAccount.objects.filter(pk=account.pk).update(hours=F("hours") - sign_up.hours)
+    sign_up.hours = hours
+    sign_up.hours_confirmed_by = by
+    sign_up.save(update_fields=["hours", "hours_confirmed_by"])
+    PointsAccount.objects.filter(pk=account.pk).update(hours=F("hours") + hours)
+    points = points_for(sign_up.activity, hours)
+    if points <= 0:
+        return None
+    corrections = sign_up.entries.filter(kind=Kind.AWARD).count()
+    # The statement is read by the volunteer: write its words in the portal's language, not in
+    # the language of the organiser who happened to confirm.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("%(hours)s h at %(activity)s") % {
+            "hours": hours,
+            "activity": sign_up.activity.title,
+        }
+    return _post(
+        account,
+        kind=Kind.AWARD,
+        points=points,
+        reason=reason,
+        by=by,
+        sign_up=sign_up,
+        idempotency_key=f"sign-up-{sign_up.pk}-award-{corrections + 1}",
+    )
+
+
+@transaction.atomic
+def send_due_reminders(*, now=None) -> int:
+    """The periodic task: each reminder whose time has come is sent once, and only for a place
+    still confirmed in an activity that was not cancelled."""
+    from communities.services import notify
+
+    now = now or timezone.now()
+    due = (
+        Reminder.objects.select_for_update(skip_locked=True)
+        .filter(sent_at__isnull=True, due_at__lte=now)
+        .select_related("sign_up__activity", "sign_up__user")
+    )
+    sent = 0
+    for reminder in due:
+        entry = reminder.sign_up
+        if (
+            entry.status == SignUp.Status.CONFIRMED
+            and entry.activity.status == Activity.Status.OPEN
+        ):
+            activity = entry.activity
+            notify(
+                user=entry.user,
+                key=f"activity-reminder-{reminder.pk}",
+                title=_("Reminder: %(title)s at %(time)s")
+                % {
+                    "title": activity.title,
+                    "time": timezone.localtime(activity.starts_at).strftime("%m-%d %H:%M"),
+                },
+                body=activity.place,
+                url=activity.get_absolute_url(),
+            )
+            sent += 1
+        reminder.sent_at = now
+        reminder.save(update_fields=["sent_at"])
+    return sent
