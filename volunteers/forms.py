@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.forms import AreaChoiceField
 from communities.models import Area, Organization
-from volunteers.models import Activity
+from volunteers.models import Activity, Skill
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -86,3 +86,62 @@ class PickupForm(forms.Form):
         max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+class SkillForm(forms.Form):
+    name = forms.CharField(
+        label=_("Skill"),
+        max_length=60,
+        help_text=_("Such as plumbing, calligraphy, first aid, English, law."),
+    )
+    description = forms.CharField(
+        label=_("What I can offer"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who may see it"),
+        choices=Skill.Visibility.choices,
+        initial=Skill.Visibility.STAFF,
+        help_text=_("By listing a skill you agree that these people may find you by it."),
+    )
+
+
+class TalentSearchForm(forms.Form):
+    query = forms.CharField(label=_("Skill"), max_length=60, required=False)
+    area = AreaChoiceField(Area.objects.none(), label=_("Living in"), required=False)
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["area"].empty_label = _("All my areas")
+        self.fields["area"].label_from_instance = lambda area: (
+            f"{'　' * max(area.level - Area.Level.STREET, 0)}{area.name}"
+        )
+
+
+class InviteForm(forms.Form):
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    activity = forms.ModelChoiceField(Activity.objects.none(), label=_("Activity"))
+
+    def __init__(self, *args, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities
+
+
+class NominationForm(forms.Form):
+    neighbour = forms.CharField(
+        label=_("Your neighbour's username or mobile number"),
+        max_length=150,
+        help_text=_("Ask your neighbour: only verified residents of your community can be found."),
+    )
+    reason = forms.CharField(
+        label=_("Why they are a good neighbour"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("award", "award"), ("decline", "decline")])

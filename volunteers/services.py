@@ -16,18 +16,21 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from communities.models import Area, Organization, User
+from communities.models import Area, Notification, Organization, Residency, User
 from volunteers.models import (
     Activity,
     LedgerEntry,
+    Nomination,
     PointsAccount,
     Redemption,
     Reminder,
     Reward,
     SignUp,
+    Skill,
 )
 
 REMINDERS_BEFORE = (datetime.timedelta(hours=24), datetime.timedelta(hours=1))
@@ -487,3 +490,150 @@ def send_due_reminders(*, now=None) -> int:
         reminder.sent_at = now
         reminder.save(update_fields=["sent_at"])
     return sent
+
+
+# --- Talent pool and recognition ------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_skill(*, user: User, name: str, description: str = "", visibility: str) -> Skill:
+    """A person lists their own skill in the talent pool; listing it is their consent to be found
+    by the people `visibility` names. Listing the same skill again updates it."""
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to list your skills."))
+    name, description = (name or "").strip(), (description or "").strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("Name your skill.")
+    elif len(name) > 60:
+        errors["name"] = _("Keep the skill's name to 60 characters.")
+    if len(description) > 300:
+        errors["description"] = _("Keep the description to 300 characters.")
+    if visibility not in Skill.Visibility.values:
+        errors["visibility"] = _("Choose who may see this skill.")
+    if errors:
+        raise ValidationError(errors)
+    skill = Skill.objects.select_for_update().filter(user=user, name__iexact=name).first()
+    if skill is None:
+        try:
+            with transaction.atomic():
+                return Skill.objects.create(
+                    user=user, name=name, description=description, visibility=visibility
+                )
+        except IntegrityError:  # listed at the same moment from another tab: update that one
+            skill = Skill.objects.select_for_update().get(user=user, name=name)
+    skill.name, skill.description, skill.visibility = name, description, visibility
+    skill.save(update_fields=["name", "description", "visibility"])
+    return skill
+
+
+@transaction.atomic
+def remove_skill(*, skill: Skill, by: User) -> None:
+    """Only the person who listed a skill takes it off the talent pool."""
+    if skill.user_id != by.pk:
+        raise PermissionDenied(_("Only the person who listed a skill may remove it."))
+    Skill.objects.filter(pk=skill.pk).delete()
+
+
+@transaction.atomic
+def invite_to_activity(*, activity: Activity, user: User, by: User) -> Notification:
+    """The organiser invites someone they found in the talent pool. The inbox message is keyed by
+    activity and person, so inviting twice notifies once."""
+    from communities.services import notify
+    from volunteers.selectors import skills_visible_to
+
+    activity = Activity.objects.select_related("organization", "area").get(pk=activity.pk)
+    _require(by, "volunteers.manage_activity", activity)
+    if activity.status != Activity.Status.OPEN:
+        raise ValidationError(_("This activity was cancelled."))
+    if activity.starts_at <= timezone.now():
+        raise ValidationError(_("This activity has already started."))
+    if not skills_visible_to(by).filter(user=user).exists():
+        raise PermissionDenied(_("Invite only people you can find in the talent pool."))
+    # The message is read by the invitee: the portal's language, not the organiser's.
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("You are invited: %(title)s on %(time)s") % {
+            "title": activity.title,
+            "time": timezone.localtime(activity.starts_at).strftime("%m-%d %H:%M"),
+        }
+    return notify(
+        user=user,
+        key=f"activity-invite-{activity.pk}-{user.pk}",
+        title=title,
+        body=activity.place,
+        url=activity.get_absolute_url(),
+    )
+
+
+def _lives_in(user: User, area: Area) -> bool:
+    # Asked of the database, not `reach`, whose answers are memoised on the user object.
+    return (
+        Residency.objects.verified()
+        .filter(user=user, household__building__path__startswith=area.path)
+        .exists()
+    )
+
+
+@transaction.atomic
+def nominate(*, nominee: User, by: User, area: Area, reason: str) -> Nomination:
+    """A verified resident proposes a neighbour of the same community as good neighbour (好邻居):
+    never themselves, with a reason, and once per neighbour a year."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why your neighbour deserves it.")})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": _("Keep the reason to 2000 characters.")})
+    if nominee.pk == by.pk:
+        raise ValidationError(_("You cannot nominate yourself."), code="self")
+    if area.level != Area.Level.COMMUNITY or not _lives_in(by, area):
+        raise ValidationError(
+            _("Only verified residents of this community may nominate here."), code="not_resident"
+        )
+    if not _lives_in(nominee, area):
+        raise ValidationError(
+            _("You can only nominate a verified resident of your own community."),
+            code="not_neighbour",
+        )
+    already = _("You have already nominated this neighbour this year.")
+    year = timezone.localdate().year
+    if Nomination.objects.filter(nominee=nominee, nominated_by=by, year=year).exists():
+        raise ValidationError(already, code="already_nominated")
+    try:
+        with transaction.atomic():
+            return Nomination.objects.create(
+                nominee=nominee, nominated_by=by, area=area, year=year, reason=reason
+            )
+    except IntegrityError as error:  # a second submission raced the check above
+        raise ValidationError(already, code="already_nominated") from error
+
+
+@transaction.atomic
+def decide_nomination(*, nomination: Nomination, award: bool, by: User) -> Nomination:
+    """Staff who manage the area award the title or decline, once; the good neighbour is told."""
+    from communities.services import notify
+
+    nomination = (
+        Nomination.objects.select_for_update()
+        .select_related("area", "nominee")
+        .get(pk=nomination.pk)
+    )
+    if not by.has_perm("communities.manage_area", nomination.area):
+        raise PermissionDenied(_("Only staff who manage this area may decide."))
+    if nomination.status != Nomination.Status.PROPOSED:
+        raise ValidationError(_("This nomination was already decided."), code="decided")
+    nomination.status = Nomination.Status.AWARDED if award else Nomination.Status.DECLINED
+    nomination.decided_by = by
+    nomination.save(update_fields=["status", "decided_by"])
+    if award:
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("You are a good neighbour of %(area)s in %(year)s!") % {
+                "area": nomination.area.name,
+                "year": nomination.year,
+            }
+        notify(
+            user=nomination.nominee,
+            key=f"good-neighbour-{nomination.nominee_id}-{nomination.year}",
+            title=title,
+            url=reverse("volunteers:good_neighbours"),
+        )
+    return nomination

@@ -45,4 +45,14 @@ urlpatterns = [
         name="redemption_cancel",
     ),
     path("volunteering/leaderboard/<slug:code>/", views.leaderboard, name="leaderboard"),
+    path("volunteering/skills/", views.skill_list, name="skill_list"),
+    path("volunteering/skills/invite/", views.skill_invite, name="skill_invite"),
+    path("volunteering/skills/<int:pk>/remove/", views.skill_remove, name="skill_remove"),
+    path("volunteering/good-neighbours/", views.good_neighbours, name="good_neighbours"),
+    path(
+        "volunteering/good-neighbours/<int:pk>/decide/",
+        views.nomination_decide,
+        name="nomination_decide",
+    ),
+    path("volunteering/areas/<slug:code>/", views.area_volunteering, name="area_volunteering"),
 ]

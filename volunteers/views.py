@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,9 +26,31 @@ from communities.models import (
     subtree_q,
 )
 from communities.pagination import page_without_count
+from communities.phones import looks_like_mobile, normalize_mobile
 from volunteers import services
-from volunteers.forms import ActivityForm, HoursForm, ListedForm, PickupForm, ScanForm
-from volunteers.models import Activity, LedgerEntry, PointsAccount, Redemption, Reward, SignUp
+from volunteers.forms import (
+    ActivityForm,
+    DecisionForm,
+    HoursForm,
+    InviteForm,
+    ListedForm,
+    NominationForm,
+    PickupForm,
+    ScanForm,
+    SkillForm,
+    TalentSearchForm,
+)
+from volunteers.models import (
+    Activity,
+    LedgerEntry,
+    Nomination,
+    PointsAccount,
+    Redemption,
+    Reward,
+    SignUp,
+    Skill,
+)
+from volunteers.selectors import home_communities, skills_visible_to, with_personal_data_flag
 
 PAGE_SIZE = 25
 LEADERBOARD_SIZE = 20
@@ -52,7 +75,7 @@ def _query_without_page(request) -> str:
 
 def _home_communities(user) -> set[str]:
     """The paths of the communities the user's verified homes lie in."""
-    return {path[: 4 * Area.Level.COMMUNITY] for path in reach.home_paths(user)}
+    return home_communities(user)
 
 
 def _near(paths: set[str], field: str) -> Q:
@@ -578,5 +601,338 @@ def leaderboard(request: HttpRequest, code: str) -> HttpResponse:
             "year": year,
             "by_points": by_points,
             "ranking": ranking.order_by(*order, "pk")[:LEADERBOARD_SIZE],
+        },
+    )
+
+
+# --- Talent pool (人才库) ---------------------------------------------------------------------------
+
+
+def _is_staff(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or bool(reach.managed_paths(user)))
+
+
+def _managed_areas(user):
+    """Where the staff member may search the talent pool: their areas down to compounds."""
+    areas = Area.objects.filter(level__lte=Area.Level.COMPOUND)
+    if not user.is_superuser:
+        areas = areas.filter(subtree_q(reach.managed_paths(user)))
+    return areas.order_by("path")
+
+
+def _activities_organised_by(user):
+    """Upcoming open activities the user may organise (`volunteers.manage_activity`), as a
+    queryset; the invitation service checks the rule itself once more."""
+    upcoming = Activity.objects.filter(status=Activity.Status.OPEN, starts_at__gt=timezone.now())
+    if not user.is_authenticated:
+        return upcoming.none()
+    if not user.is_superuser:
+        upcoming = upcoming.filter(
+            subtree_q(reach.managed_paths(user), "area__path")
+            | Q(
+                organization__in=Membership.objects.active()
+                .filter(user=user)
+                .values("organization")
+            )
+        )
+    return upcoming.order_by("starts_at", "pk")
+
+
+def _skills_page_url(query: str = "") -> str:
+    back = QueryDict(query)
+    kept = QueryDict(mutable=True)
+    for key in ("query", "area", "page"):
+        if back.get(key):
+            kept[key] = back[key]
+    url = reverse("volunteers:skill_list")
+    return f"{url}?{kept.urlencode()}" if kept else url
+
+
+@login_required
+def skill_list(request: HttpRequest) -> HttpResponse:
+    """My skills in the talent pool; for staff, also a search of the pool in their areas."""
+    user = request.user
+    skill_form = SkillForm(request.POST or None)
+    if request.method == "POST" and skill_form.is_valid():
+        try:
+            skill = services.add_skill(user=user, **skill_form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(skill_form, error)
+        else:
+            messages.success(request, _("%(name)s is in the talent pool.") % {"name": skill.name})
+            return redirect("volunteers:skill_list")
+    context = {
+        "skill_form": skill_form,
+        "my_skills": Skill.objects.filter(user=user).order_by("name", "pk"),
+        "is_staff": _is_staff(user),
+    }
+    if context["is_staff"]:
+        search = TalentSearchForm(request.GET, areas=_managed_areas(user))
+        cleaned = search.cleaned_data if search.is_valid() else {}
+        skills = skills_visible_to(
+            user, area=cleaned.get("area"), query=cleaned.get("query") or ""
+        ).select_related("user")
+        skills = with_personal_data_flag(skills, user, field="user").order_by(
+            "user__full_name", "user__username", "name", "pk"
+        )
+        context |= {
+            "search_form": search,
+            "page": page_without_count(skills, request.GET.get("page"), PAGE_SIZE),
+            "query_string": _query_without_page(request),
+            "back": request.GET.urlencode(),
+            "activities": list(_activities_organised_by(user)[:50]),
+            "my_areas": Area.objects.filter(
+                subtree_q(reach.managed_paths(user)), level__lte=Area.Level.COMMUNITY
+            ).order_by("path")[:50],
+        }
+    return render(
+        request,
+        "volunteers/skill_list.html",
+        context,
+        status=400 if skill_form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def skill_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    skill = get_object_or_404(Skill.objects.filter(user=request.user), pk=pk)
+    services.remove_skill(skill=skill, by=request.user)
+    messages.success(
+        request, _("%(name)s was removed from the talent pool.") % {"name": skill.name}
+    )
+    return redirect("volunteers:skill_list")
+
+
+@login_required
+@require_POST
+def skill_invite(request: HttpRequest) -> HttpResponse:
+    """Invite a person found in the talent pool to an activity the viewer organises."""
+    back = _skills_page_url(request.POST.get("back", ""))
+    form = InviteForm(request.POST, activities=_activities_organised_by(request.user))
+    if not form.is_valid():
+        _form_errors_to_messages(request, form)
+        return redirect(back)
+    person = get_object_or_404(
+        with_personal_data_flag(
+            User.objects.filter(pk__in=skills_visible_to(request.user).values("user")),
+            request.user,
+        ),
+        pk=form.cleaned_data["person"],
+    )
+    activity = form.cleaned_data["activity"]
+    try:
+        services.invite_to_activity(activity=activity, user=person, by=request.user)
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        name = (
+            (person.full_name or person.username) if person.may_see_personal else person.masked_name
+        )
+        messages.success(
+            request,
+            _("%(name)s is invited to %(title)s.") % {"name": name, "title": activity.title},
+        )
+    return redirect(back)
+
+
+# --- Good neighbours (好邻居) ---------------------------------------------------------------------
+
+
+def _nominations_decided_by(user):
+    """Proposed nominations in the areas the user manages: those they may award or decline."""
+    proposed = Nomination.objects.filter(status=Nomination.Status.PROPOSED)
+    if not user.is_authenticated:
+        return proposed.none()
+    if user.is_superuser:
+        return proposed
+    return proposed.filter(subtree_q(reach.managed_paths(user), "area__path"))
+
+
+def _find_neighbour(text: str, communities: set[str]) -> tuple[User, Area] | tuple[None, None]:
+    """The verified resident of one of these communities with this username or mobile number."""
+    text = text.strip()
+    match = Q(username=text)
+    if looks_like_mobile(text):
+        match |= Q(phone=normalize_mobile(text))
+    home = (
+        Residency.objects.verified()
+        .filter(subtree_q(sorted(communities), "household__building__path"))
+        .filter(user__in=User.objects.filter(match))
+        .select_related("user", "household__building")
+        .order_by("household__building__path", "pk")
+        .first()
+    )
+    if home is None:
+        return None, None
+    community_path = home.household.building.path[: 4 * Area.Level.COMMUNITY]
+    return home.user, Area.objects.get(path=community_path)
+
+
+def good_neighbours(request: HttpRequest) -> HttpResponse:
+    """This year's good neighbours (masked names) for everyone; residents nominate a neighbour;
+    staff decide the nominations in their areas."""
+    user = request.user
+    communities = home_communities(user)
+    if request.method == "POST" and not communities:
+        raise PermissionDenied
+    form = NominationForm(request.POST or None) if communities else None
+    if request.method == "POST" and form.is_valid():
+        nominee, area = _find_neighbour(form.cleaned_data["neighbour"], communities)
+        if nominee is None:
+            form.add_error(
+                "neighbour",
+                _("No verified resident of your community has this username or mobile number."),
+            )
+        else:
+            try:
+                services.nominate(
+                    nominee=nominee, by=user, area=area, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: your nomination of %(name)s goes to the community staff.")
+                    % {"name": nominee.masked_name},
+                )
+                return redirect("volunteers:good_neighbours")
+    year = timezone.localdate().year
+    awarded = Nomination.objects.filter(
+        status=Nomination.Status.AWARDED, year=year, nominee=OuterRef("pk")
+    )
+    winners = (
+        User.objects.filter(Exists(awarded))
+        .annotate(area_name=Subquery(awarded.order_by("area__path", "pk").values("area__name")[:1]))
+        .only("pk", "username", "full_name")
+        .order_by("area_name", "pk")
+    )
+    proposed = None
+    if _is_staff(user):
+        proposed = with_personal_data_flag(
+            with_personal_data_flag(
+                _nominations_decided_by(user).select_related("nominee", "nominated_by", "area"),
+                user,
+                field="nominee",
+                name="may_see_nominee",
+            ),
+            user,
+            field="nominated_by",
+            name="may_see_nominator",
+        ).order_by("area__path", "pk")[:50]
+    return render(
+        request,
+        "volunteers/nomination_list.html",
+        {
+            "form": form,
+            "year": year,
+            "page": page_without_count(winners, request.GET.get("page"), PAGE_SIZE),
+            "query_string": _query_without_page(request),
+            "proposed": proposed,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def nomination_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    nomination = get_object_or_404(
+        _nominations_decided_by(request.user).select_related("nominee"), pk=pk
+    )
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors_to_messages(request, form)
+        return redirect("volunteers:good_neighbours")
+    award = form.cleaned_data["decision"] == "award"
+    try:
+        services.decide_nomination(nomination=nomination, award=award, by=request.user)
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        name = nomination.nominee.full_name or nomination.nominee.username
+        if award:
+            messages.success(request, _("%(name)s is a good neighbour.") % {"name": name})
+        else:
+            messages.success(
+                request, _("The nomination of %(name)s was declined.") % {"name": name}
+            )
+    return redirect("volunteers:good_neighbours")
+
+
+# --- Volunteering in an area, for its staff -------------------------------------------------------
+
+
+@login_required
+def area_volunteering(request: HttpRequest, code: str) -> HttpResponse:
+    """This year's hours, points and volunteers of the activities held under the area: each
+    figure one aggregate query, however many volunteers there are."""
+    area = get_object_or_404(Area, code=code)
+    if not request.user.has_perm("communities.manage_area", area):
+        raise PermissionDenied
+    year = timezone.localdate().year
+    held_here = Q(
+        hours__isnull=False,
+        activity__area__path__startswith=area.path,
+        activity__starts_at__year=year,
+    )
+    totals = SignUp.objects.filter(held_here).aggregate(
+        hours=Sum("hours"), volunteers=Count("user", distinct=True)
+    )
+    points_here = LedgerEntry.objects.filter(
+        sign_up__activity__area__path__startswith=area.path, at__year=year
+    )
+    points = points_here.aggregate(total=Sum("points"))["total"] or 0
+    hours = (
+        SignUp.objects.filter(held_here, user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    person_points = (
+        points_here.filter(account__user=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
+    decimal = DecimalField(max_digits=9, decimal_places=2)
+    top = with_personal_data_flag(
+        User.objects.filter(Exists(SignUp.objects.filter(held_here, user=OuterRef("pk")))).annotate(
+            year_hours=Coalesce(
+                Subquery(hours, output_field=decimal), Value(0), output_field=decimal
+            ),
+            year_points=Coalesce(Subquery(person_points), Value(0)),
+        ),
+        request.user,
+    ).only("pk", "username", "full_name")
+    upcoming = (
+        Activity.objects.filter(
+            status=Activity.Status.OPEN,
+            starts_at__gt=timezone.now(),
+            area__path__startswith=area.path,
+        )
+        .select_related("organization", "area")
+        .annotate(
+            confirmed_count=Count("sign_ups", filter=Q(sign_ups__status=SignUp.Status.CONFIRMED))
+        )
+        .order_by("starts_at", "pk")[:PAGE_SIZE]
+    )
+    upcoming = list(upcoming)
+    _set_places_left(upcoming)
+    return render(
+        request,
+        "volunteers/area_volunteering.html",
+        {
+            "area": area,
+            "ancestors": Area.objects.above(area, include_self=False),
+            "year": year,
+            "hours": totals["hours"] or 0,
+            "volunteers": totals["volunteers"],
+            "points": points,
+            "top": top.order_by("-year_hours", "-year_points", "pk")[:LEADERBOARD_SIZE],
+            "upcoming": upcoming,
         },
     )

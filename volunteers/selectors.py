@@ -1,0 +1,68 @@
+"""Reads of the talent pool that span apps: who lives where (communities) decides who sees which
+skill. `volunteers.view_skill` in `volunteers/rules.py` answers the same question for one skill;
+tests/volunteers/test_talent_pool.py checks that the two agree for every role."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+
+from communities import reach
+from communities.models import Area, Residency, subtree_q
+from volunteers.models import Skill
+
+
+def home_communities(user) -> set[str]:
+    """The paths of the communities the user's verified homes lie in."""
+    return {path[: 4 * Area.Level.COMMUNITY] for path in reach.home_paths(user)}
+
+
+def _lives_under(paths, person_field: str = "user") -> Exists:
+    """The person (an OuterRef on `person_field`) has a verified home under one of the paths."""
+    return Exists(
+        Residency.objects.verified().filter(
+            subtree_q(paths, "household__building__path"), user=OuterRef(person_field)
+        )
+    )
+
+
+def skills_visible_to(user, area: Area | None = None, query: str = "") -> QuerySet[Skill]:
+    """Staff see every skill of the people living where they manage; residents see the skills
+    their neighbours (same community) chose to show to neighbours; everyone sees their own."""
+    if not user.is_authenticated:
+        return Skill.objects.none()
+    skills = Skill.objects.all()
+    if not user.is_superuser:
+        skills = skills.filter(
+            Q(user=user)
+            | _lives_under(reach.managed_paths(user))
+            | (
+                Q(visibility=Skill.Visibility.NEIGHBOURS)
+                & _lives_under(sorted(home_communities(user)))
+            )
+        )
+    if area is not None:
+        skills = skills.filter(_lives_under([area.path]))
+    query = query.strip()
+    if query:
+        skills = skills.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    return skills
+
+
+def with_personal_data_flag(
+    people: QuerySet, viewer, field: str = "pk", name: str = "may_see_personal"
+) -> QuerySet:
+    """Annotate `name`, whether the viewer may see the personal data of the person in `field`:
+    the `communities.view_personal_data` rule (superuser, self, or staff who manage one of the
+    person's homes) answered in the same query for every row, not one query per row."""
+    if not viewer.is_authenticated:
+        return people.annotate(**{name: Value(False, output_field=BooleanField())})
+    if viewer.is_superuser:
+        return people.annotate(**{name: Value(True, output_field=BooleanField())})
+    return people.annotate(
+        **{
+            name: ExpressionWrapper(
+                Q(**{field: viewer.pk}) | _lives_under(reach.managed_paths(viewer), field),
+                output_field=BooleanField(),
+            )
+        }
+    )
