@@ -96,7 +96,9 @@ def area_everything(request: HttpRequest, code: str) -> HttpResponse:
     area = _area_or_404(code)
     everything = Area.objects.under(area, include_self=False)
     level = request.GET.get("level")
-    if level in {str(value) for value in Area.Level.values}:
+    if level not in {str(value) for value in Area.Level.values}:
+        level = None
+    if level:
         everything = everything.of_level(int(level))
     page = Paginator(everything, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -108,6 +110,7 @@ def area_everything(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "levels": [choice for choice in Area.Level.choices if choice[0] > area.level],
             "level": level,
+            "query_string": f"level={level}" if level else "",
         },
     )
 
