@@ -4,7 +4,11 @@ tests/volunteers/test_talent_pool.py checks that the two agree for every role.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities import reach
 from communities.models import Area, Residency, subtree_q
@@ -66,3 +70,39 @@ def with_personal_data_flag(
             )
         }
     )
+
+
+@dataclass(frozen=True)
+class Badge:
+    key: str
+    label: str
+
+
+HOUR_BADGES = (
+    (100, "hours-100", gettext_lazy("100 hours of service")),
+    (50, "hours-50", gettext_lazy("50 hours of service")),
+    (10, "hours-10", gettext_lazy("10 hours of service")),
+)
+
+
+def badges_of(account) -> list[Badge]:
+    """What a volunteer has earned, computed from their rows: the highest hours milestone and
+    each year they were named a good neighbour. Nothing to keep in sync."""
+    from volunteers.models import Nomination
+
+    badges = [
+        Badge(key, str(label))
+        for threshold, key, label in HOUR_BADGES
+        if account.hours >= threshold
+    ][:1]
+    years = (
+        Nomination.objects.filter(nominee_id=account.user_id, status=Nomination.Status.AWARDED)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    badges += [
+        Badge(f"good-neighbour-{year}", _("Good neighbour %(year)s") % {"year": year})
+        for year in years
+    ]
+    return badges

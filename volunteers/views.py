@@ -50,7 +50,12 @@ from volunteers.models import (
     SignUp,
     Skill,
 )
-from volunteers.selectors import home_communities, skills_visible_to, with_personal_data_flag
+from volunteers.selectors import (
+    badges_of,
+    home_communities,
+    skills_visible_to,
+    with_personal_data_flag,
+)
 
 PAGE_SIZE = 25
 LEADERBOARD_SIZE = 20
@@ -366,6 +371,7 @@ def my_volunteering(request: HttpRequest) -> HttpResponse:
             "waiting_redemptions": redemptions.filter(status=Redemption.Status.WAITING),
             "past_redemptions": redemptions.exclude(status=Redemption.Status.WAITING)[:10],
             "listed_form": ListedForm(initial={"listed": account.listed}),
+            "badges": badges_of(account),
             "home_community": Area.objects.filter(path__in=_home_communities(request.user))
             .order_by("path")
             .first(),

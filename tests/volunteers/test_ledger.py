@@ -222,3 +222,20 @@ def test_hours_become_points_only_when_confirmed_and_corrections_reverse(people,
     kinds = list(LedgerEntry.objects.values_list("kind", flat=True))
     assert kinds == ["award", "reversal", "award"]
     assert PointsAccount.objects.get(user=people.resident).hours == Decimal("1.5")
+
+
+def test_badges_follow_confirmed_hours_and_good_neighbour_awards(people, tree):
+    from volunteers.models import Nomination
+    from volunteers.selectors import badges_of
+
+    account = PointsAccount.objects.create(user=people.resident, hours=Decimal("55"))
+    assert [badge.key for badge in badges_of(account)] == ["hours-50"]
+    Nomination.objects.create(
+        nominee=people.resident,
+        nominated_by=people.stranger,
+        area=tree.C1,
+        year=2026,
+        reason="热心",
+        status="awarded",
+    )
+    assert [badge.key for badge in badges_of(account)] == ["hours-50", "good-neighbour-2026"]
