@@ -16,6 +16,15 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def form_errors_to_messages(request, form: forms.Form) -> None:
+    """For forms posted from a page that shows them elsewhere: each error as a message."""
+    from django.contrib import messages
+
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 class SignupExtraForm(forms.Form):
     """What allauth's sign-up form asks besides username, e-mail and password."""
 

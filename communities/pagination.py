@@ -42,3 +42,10 @@ def page_without_count(queryset, page: str | None, per_page: int) -> Page:
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)
+
+
+def query_without_page(request) -> str:
+    """The current filters as a query string, for links to other pages of the same list."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

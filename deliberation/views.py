@@ -1,6 +1,3 @@
-import csv
-import io
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import reach
-from communities.forms import add_service_errors
+from communities.exports import csv_for_excel
+from communities.forms import add_service_errors, form_errors_to_messages
 from communities.models import Area, Household, Organization, Residency, User, subtree_q
-from communities.pagination import page_without_count
+from communities.pagination import page_without_count, query_without_page
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
 from deliberation.forms import (
@@ -31,12 +29,6 @@ from deliberation.forms import (
 from deliberation.models import HouseholdVisit, Issue, IssueEvent, Support
 
 PAGE_SIZE = 25
-
-
-def _form_errors_to_messages(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def reportable_areas(user):
@@ -291,7 +283,7 @@ def _posted_id(request, name: str) -> int:
 
 
 def _refuse(request, issue, form) -> HttpResponse:
-    _form_errors_to_messages(request, form)
+    form_errors_to_messages(request, form)
     return redirect(issue)
 
 
@@ -311,15 +303,9 @@ def area_issues(request: HttpRequest, code: str) -> HttpResponse:
             "ancestors": Area.objects.above(area, include_self=False),
             "filter": issue_filter,
             "page": page,
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
         },
     )
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
@@ -361,7 +347,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             "filter": queue,
             "page": page,
             "organizations": organizations,
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "now": timezone.now(),
             "needs_action_only": needs_action_only,
         },
@@ -374,7 +360,7 @@ def staff_bulk_assign(request: HttpRequest) -> HttpResponse:
     handled = Issue.objects.handled_by(request.user)
     form = BulkAssignForm(request.POST, issues=handled, organizations=Organization.objects.all())
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect("deliberation:staff_queue")
     done, refused = 0, []
     for issue in form.cleaned_data["issues"]:
@@ -393,46 +379,36 @@ def staff_bulk_assign(request: HttpRequest) -> HttpResponse:
 
 
 def _csv(issues) -> HttpResponse:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        _("Number"),
+        _("Title"),
+        _("Kind of problem"),
+        _("Where"),
+        _("Handled at"),
+        _("Status"),
+        _("Lane"),
+        _("Responsible organisation"),
+        _("Reported at"),
+        _("Deadline"),
+        _("Channel"),
+    ]
+    rows = (
         [
-            _("Number"),
-            _("Title"),
-            _("Kind of problem"),
-            _("Where"),
-            _("Handled at"),
-            _("Status"),
-            _("Lane"),
-            _("Responsible organisation"),
-            _("Reported at"),
-            _("Deadline"),
-            _("Channel"),
+            issue.pk,
+            issue.title,
+            issue.category.name,
+            issue.area.name,
+            issue.handling_area.name,
+            issue.get_status_display(),
+            issue.get_lane_display(),
+            issue.assigned_to.name if issue.assigned_to else "",
+            timezone.localtime(issue.submitted_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(issue.deadline).strftime("%Y-%m-%d %H:%M"),
+            issue.get_channel_display(),
         ]
+        for issue in issues.iterator(chunk_size=2000)
     )
-    for issue in issues.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                issue.pk,
-                issue.title,
-                issue.category.name,
-                issue.area.name,
-                issue.handling_area.name,
-                issue.get_status_display(),
-                issue.get_lane_display(),
-                issue.assigned_to.name if issue.assigned_to else "",
-                timezone.localtime(issue.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(issue.deadline).strftime("%Y-%m-%d %H:%M"),
-                issue.get_channel_display(),
-            ]
-        )
-    response = HttpResponse(
-        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="issues.csv"'
-    return response
+    return csv_for_excel("issues.csv", header, rows)
 
 
 def area_poster(request: HttpRequest, code: str) -> HttpResponse:

@@ -1,6 +1,3 @@
-import csv
-import io
-
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import reach
-from communities.forms import add_service_errors
+from communities.exports import csv_for_excel
+from communities.forms import add_service_errors, form_errors_to_messages
 from communities.models import (
     Area,
     Membership,
@@ -25,7 +23,7 @@ from communities.models import (
     ancestor_paths,
     subtree_q,
 )
-from communities.pagination import page_without_count
+from communities.pagination import page_without_count, query_without_page
 from communities.phones import looks_like_mobile, normalize_mobile
 from volunteers import services
 from volunteers.forms import (
@@ -64,18 +62,6 @@ LEADERBOARD_SIZE = 20
 def _errors_to_messages(request, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
-
-
-def _form_errors_to_messages(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _home_communities(user) -> set[str]:
@@ -120,7 +106,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "everywhere": everywhere,
             "has_home": bool(communities),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "may_organise": _organisations_of(request.user).exists(),
             "home_community": Area.objects.filter(path__in=communities).order_by("path").first(),
         },
@@ -238,7 +224,7 @@ def activity_scan(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _managed_activity(request, pk)
     form = ScanForm(request.POST)
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect(activity)
     try:
         entry = services.check_in_by_token(
@@ -260,7 +246,7 @@ def sign_up_confirm_hours(request: HttpRequest, pk: int, sign_up_pk: int) -> Htt
     entry = get_object_or_404(activity.sign_ups.select_related("user"), pk=sign_up_pk)
     form = HoursForm(request.POST)
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect(activity)
     try:
         award = services.confirm_hours(
@@ -367,7 +353,7 @@ def my_volunteering(request: HttpRequest) -> HttpResponse:
             .select_related("activity")
             .order_by("activity__starts_at"),
             "page": page_without_count(entries, request.GET.get("page"), PAGE_SIZE),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "waiting_redemptions": redemptions.filter(status=Redemption.Status.WAITING),
             "past_redemptions": redemptions.exclude(status=Redemption.Status.WAITING)[:10],
             "listed_form": ListedForm(initial={"listed": account.listed}),
@@ -380,25 +366,18 @@ def my_volunteering(request: HttpRequest) -> HttpResponse:
 
 
 def _statement_csv(entries) -> HttpResponse:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it without garbling."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([_("When"), _("Kind"), _("Points"), _("Why")])
-    for entry in entries.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
-                entry.get_kind_display(),
-                entry.points,
-                entry.reason,
-            ]
-        )
-    response = HttpResponse(
-        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    rows = (
+        [
+            timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
+            entry.get_kind_display(),
+            entry.points,
+            entry.reason,
+        ]
+        for entry in entries.iterator(chunk_size=2000)
     )
-    response["Content-Disposition"] = 'attachment; filename="points-statement.csv"'
-    return response
+    return csv_for_excel(
+        "points-statement.csv", [_("When"), _("Kind"), _("Points"), _("Why")], rows
+    )
 
 
 @login_required
@@ -443,7 +422,7 @@ def reward_list(request: HttpRequest) -> HttpResponse:
             "balance": balance,
             "everywhere": everywhere,
             "has_home": bool(communities),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "hands_over": _manages_rewards(request.user),
         },
     )
@@ -504,7 +483,7 @@ def redemption_queue(request: HttpRequest) -> HttpResponse:
         "volunteers/redemption_queue.html",
         {
             "page": page_without_count(waiting, request.GET.get("page"), PAGE_SIZE),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
         },
     )
 
@@ -517,7 +496,7 @@ def redemption_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = PickupForm(request.POST)
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect("volunteers:redemption_queue")
     try:
         services.hand_over(redemption=redemption, code=form.cleaned_data["code"], by=request.user)
@@ -684,7 +663,7 @@ def skill_list(request: HttpRequest) -> HttpResponse:
         context |= {
             "search_form": search,
             "page": page_without_count(skills, request.GET.get("page"), PAGE_SIZE),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "back": request.GET.urlencode(),
             "activities": list(_activities_organised_by(user)[:50]),
             "my_areas": Area.objects.filter(
@@ -717,7 +696,7 @@ def skill_invite(request: HttpRequest) -> HttpResponse:
     back = _skills_page_url(request.POST.get("back", ""))
     form = InviteForm(request.POST, activities=_activities_organised_by(request.user))
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect(back)
     person = get_object_or_404(
         with_personal_data_flag(
@@ -834,7 +813,7 @@ def good_neighbours(request: HttpRequest) -> HttpResponse:
             "form": form,
             "year": year,
             "page": page_without_count(winners, request.GET.get("page"), PAGE_SIZE),
-            "query_string": _query_without_page(request),
+            "query_string": query_without_page(request),
             "proposed": proposed,
         },
         status=400 if form is not None and form.errors else 200,
@@ -849,7 +828,7 @@ def nomination_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        form_errors_to_messages(request, form)
         return redirect("volunteers:good_neighbours")
     award = form.cleaned_data["decision"] == "award"
     try:
