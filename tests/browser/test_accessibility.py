@@ -1,0 +1,93 @@
+"""axe-core scans of the main pages, in Chinese and English, at phone and desktop width.
+
+axe-core is vendored from its npm package (tests/browser/vendor/axe.min.js) and injected by
+Playwright; serious and critical violations fail the test.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from deliberation import services as deliberation_services
+from tests.browser.conftest import DESKTOP, PHONE
+
+pytestmark = pytest.mark.browser
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+LANGUAGES = ["zh-CN", "en-US"]
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def _violations(page) -> list[str]:
+    page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in result["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def _log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", username)
+    page.fill("#id_password", "a-long-test-passphrase")
+    page.locator("main form button[type=submit]").click()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_the_main_pages_have_no_serious_accessibility_violations(
+    live_server, browser, tree, people, report, firm, activity, reward, language, width
+):
+    issue = report()
+    deliberation_services.accept_issue(issue=issue, by=people.owners_member)
+    journeys = {
+        None: [
+            "/",
+            "/accounts/login/",
+            issue.get_absolute_url(),
+            reverse("deliberation:area_issues", args=[tree.C1.code]),
+            reverse("deliberation:area_funnel", args=[tree.S1.code]),
+            tree.K1.get_absolute_url(),
+            reverse("volunteers:activity_list"),
+        ],
+        people.resident.username: [
+            reverse("deliberation:report_issue"),
+            reverse("volunteers:my_volunteering"),
+            reverse("volunteers:reward_list"),
+            activity.get_absolute_url(),
+        ],
+        people.community_staff.username: [
+            reverse("deliberation:staff_queue"),
+            issue.get_absolute_url(),
+            reverse("communities:residency_queue"),
+        ],
+    }
+    found = {}
+    for username, paths in journeys.items():
+        context = browser.new_context(viewport=VIEWPORTS[width], locale=language, bypass_csp=True)
+        page = context.new_page()
+        if username:
+            _log_in(page, live_server, username)
+        for path in paths:
+            page.goto(live_server.url + path)
+            violations = _violations(page)
+            if violations:
+                found[f"{username or 'visitor'} {path}"] = violations
+        context.close()
+    assert not found, "\n".join(
+        f"{where}:\n  " + "\n  ".join(items) for where, items in found.items()
+    )
+
+
+def test_the_scan_finds_a_violation_when_one_is_planted(live_server, browser, tree):
+    """Guards the test above against passing because axe did not run."""
+    page = browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
+    page.goto(live_server.url + "/")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')"
+    )
+    assert any(violation.startswith("label") for violation in _violations(page))
