@@ -122,3 +122,38 @@ def test_similar_issues_appear_while_the_title_is_typed(
     page.locator("#id_title").press_sequentially("路灯坏了")
     expect(page.locator("#similar")).to_contain_text("小区路灯不亮")
     assert csp_violations.messages == []
+
+
+@pytest.mark.parametrize("zoom", [1, 2], ids=["360px", "360px at 200% zoom"])
+def test_the_report_form_fits_a_phone_even_at_200_percent_zoom(
+    live_server, browser, tree, people, categories, zoom
+):
+    # Zooming to 200% halves the CSS width a page lays out in: 360 px becomes 180 px.
+    context = browser.new_context(
+        viewport={"width": 360 // zoom, "height": 740 // zoom}, locale="zh-CN"
+    )
+    page = context.new_page()
+    _log_in(page, live_server, people.resident.username)
+    page.goto(f"{live_server.url}{reverse('deliberation:report_issue')}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.fill("#id_title", "楼道灯不亮")
+    page.fill("#id_description", "3楼楼道灯坏了。")
+    page.select_option("#id_category", categories["lamp"].code)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("楼道灯不亮")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_public_pages_fit_a_phone_at_200_percent_zoom(
+    live_server, browser, tree, people, report
+):
+    issue = report()
+    page = browser.new_context(viewport={"width": 180, "height": 370}, locale="zh-CN").new_page()
+    for path in [
+        "/",
+        issue.get_absolute_url(),
+        reverse("deliberation:area_issues", args=[tree.C1.code]),
+        tree.K1.get_absolute_url(),
+    ]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
