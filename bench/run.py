@@ -43,7 +43,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import ledger
+from bench import ledger, weight
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -348,8 +348,32 @@ class Bench:
             )
             if page.slowest_ms > 10:
                 print(f"    slowest: {page.slowest_sql[:400]}")
+        self._weigh_pages(anonymous, staff)
         connection.close()
         self._step("queries per page", started)
+
+    def _weigh_pages(self, anonymous, staff) -> None:
+        from django.conf import settings
+
+        static_dirs = [Path(folder) for folder in settings.STATICFILES_DIRS]
+        visits = [
+            ("Home page", anonymous, "/"),
+            ("Report a problem (form)", staff, "/issues/report/"),
+            *[
+                (
+                    page.title,
+                    staff if page.tag == "staff_queue" else anonymous,
+                    page.sample_paths[0],
+                )
+                for page in self.pages
+                if page.tag != "healthz"
+            ],
+        ]
+        self.weights = []
+        for title, client, path in visits:
+            response = client.get(path)
+            if response.status_code == 200:
+                self.weights.append((title, weight.weigh(response.content, static_dirs)))
 
     # 2. The server ---------------------------------------------------------------------------
 
@@ -614,6 +638,8 @@ class Bench:
         lines += ["", "## Reading", ""]
         lines += self._reading()
         lines += self._plans()
+        if getattr(self, "weights", None):
+            lines += ["", *weight.report(self.weights)]
         if getattr(self, "ledger", None):
             lines += ["", *ledger.report(self.ledger)]
         lines += ["", "## Time spent preparing and measuring", ""]
