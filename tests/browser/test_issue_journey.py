@@ -157,3 +157,15 @@ def test_the_public_pages_fit_a_phone_at_200_percent_zoom(
     ]:
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+
+
+def test_the_portal_reads_in_english_on_a_phone(live_server, browser, tree, people, report, shoot):
+    issue = report()
+    page = browser.new_context(viewport=PHONE, locale="en-US").new_page()
+    page.goto(live_server.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Report a problem").first).to_be_visible()
+    shoot(page, "home-phone-en")
+    page.goto(live_server.url + issue.get_absolute_url())
+    expect(page.locator(".next-step")).to_contain_text("Received")
+    shoot(page, "issue-public-phone-en")
