@@ -13,7 +13,9 @@ run: install .env messages
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_issues
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST)
+	@# The periodic work (escalation, reminders, the notification sweep) runs beside the server,
+	@# as celery beat would in production; both stop together.
+	@trap 'kill 0' INT TERM EXIT; $(PY) manage.py run_periodic_tasks & $(PY) manage.py runserver $(HOST)
 
 test: install .env messages
 	$(PY) -m pytest $(PYTEST_ARGS)

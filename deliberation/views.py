@@ -182,6 +182,7 @@ def similar_issues(request: HttpRequest) -> HttpResponse:
 
 
 ACTIONS = {
+    "merge",
     "mediator",
     "outcome",
     "accept",
@@ -256,6 +257,9 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
             )
+        elif action == "merge":
+            into = get_object_or_404(Issue.objects.visible_to(user), pk=_posted_id(request, "into"))
+            services.merge_issue(issue=issue, into=into, by=user)
         elif action == "reopen":
             services.reopen_issue(issue=issue, by=user, evidence=text)
         elif action == "mediator":

@@ -1,5 +1,5 @@
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from deliberation.models import Issue, IssueEvent
 
@@ -28,13 +28,15 @@ ACTOR_WORDS = {
 @register.filter
 def next_step(issue: Issue) -> str:
     """One line saying what happens next, for every status."""
-    return _(NEXT_STEPS[issue.status])
+    return str(NEXT_STEPS[issue.status])
 
 
 @register.filter
 def who(event: IssueEvent) -> str:
     """The role that acted: an organisation's name, or "resident", never a resident's name."""
-    return _(ACTOR_WORDS[event.actor_role]) if event.actor_role in ACTOR_WORDS else event.actor_role
+    return (
+        str(ACTOR_WORDS[event.actor_role]) if event.actor_role in ACTOR_WORDS else event.actor_role
+    )
 
 
 @register.filter

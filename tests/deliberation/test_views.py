@@ -451,3 +451,24 @@ def test_unknown_actions_and_ids_are_404(client, report, people):
         ).status_code
         == 404
     )
+
+
+def test_triage_staff_merge_a_duplicate_from_its_page(client, report, people):
+    original = report(title="小区路灯不亮")
+    duplicate = report(title="路灯又坏了", reporter=people.stranger)
+    client.force_login(people.community_staff)
+    assert "merge-into" in client.get(duplicate.get_absolute_url()).content.decode()
+    client.post(
+        reverse("deliberation:issue_act", args=[duplicate.pk, "merge"]), {"into": str(original.pk)}
+    )
+    duplicate.refresh_from_db()
+    original.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into, original.supporters_count) == (
+        "merged",
+        original,
+        1,
+    )
+    response = client.post(
+        reverse("deliberation:issue_act", args=[original.pk, "merge"]), {"into": "abc"}
+    )
+    assert response.status_code == 404
