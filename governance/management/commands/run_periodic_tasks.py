@@ -1,9 +1,8 @@
 import time
+from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from governance.celery import app
 
 
 class Command(BaseCommand):
@@ -23,7 +22,7 @@ class Command(BaseCommand):
             for name, entry in schedule.items():
                 if now >= next_run[name]:
                     try:
-                        result = app.tasks[entry["task"]].apply().get()
+                        result = _task(entry["task"]).apply().get()
                     except Exception as error:  # keep the loop alive; the next round retries
                         self.stderr.write(f"{name}: {error.__class__.__name__}: {error}")
                     else:
@@ -33,3 +32,9 @@ class Command(BaseCommand):
             if once:
                 return
             time.sleep(max(1.0, min(next_run.values()) - time.monotonic()))
+
+
+def _task(dotted: str):
+    """The task by its dotted name, importing its module (Celery registers tasks lazily)."""
+    module, name = dotted.rsplit(".", 1)
+    return getattr(import_module(module), name)
