@@ -25,6 +25,14 @@ def form_errors_to_messages(request, form: forms.Form) -> None:
             messages.error(request, error)
 
 
+def errors_to_messages(request, error: ValidationError) -> None:
+    """A service refused a button press that has no form to show it: say why, as messages."""
+    from django.contrib import messages
+
+    for message in error.messages:
+        messages.error(request, message)
+
+
 class SignupExtraForm(forms.Form):
     """What allauth's sign-up form asks besides username, e-mail and password."""
 

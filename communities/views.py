@@ -18,6 +18,7 @@ from communities.forms import (
     PartyRegistrationForm,
     ProfileForm,
     add_service_errors,
+    errors_to_messages,
 )
 from communities.models import (
     Area,
@@ -252,8 +253,7 @@ def residency_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
         else:
             raise Http404
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        errors_to_messages(request, error)
     return redirect("communities:residency_queue")
 
 

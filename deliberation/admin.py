@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
     Category,
     FunnelCount,
@@ -30,17 +31,6 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
     fields = ["at", "kind", "actor_role", "from_status", "to_status", "note"]
@@ -52,7 +42,7 @@ class IssuePhotoInline(ReadOnlyInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-mostly: every step of an issue's life goes through deliberation.services, so the
     timeline and the counters stay true. Change the category's settings, not issues, here."""
 
@@ -74,28 +64,13 @@ class IssueAdmin(admin.ModelAdmin):
     inlines = [IssueEventInline, IssuePhotoInline]
     readonly_fields = [field.name for field in Issue._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(IssueEvent)
-class IssueEventAdmin(admin.ModelAdmin):
+class IssueEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["issue", "kind", "actor_role", "at"]
     list_filter = ["kind"]
     search_fields = ["issue__title", "actor_role", "note"]
     list_select_related = ["issue"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Summons)

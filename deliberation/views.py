@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from communities import reach
 from communities.exports import csv_for_excel
-from communities.forms import add_service_errors, form_errors_to_messages
+from communities.forms import add_service_errors, errors_to_messages, form_errors_to_messages
 from communities.models import Area, Household, Organization, Residency, User, subtree_q
 from communities.pagination import page_without_count, query_without_page
 from deliberation import selectors, services
@@ -273,8 +273,7 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, str(error) or _("You may not do this with this issue."))
         return redirect(issue)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        errors_to_messages(request, error)
         return redirect(issue)
     messages.success(request, _("Done."))
     return redirect(issue)

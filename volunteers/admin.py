@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -14,18 +15,6 @@ from volunteers.models import (
     SignUp,
     Skill,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class LedgerEntryInline(ReadOnlyInline):
@@ -56,7 +45,7 @@ class PointsAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: an entry is never added, edited or deleted here, only read."""
 
     list_display = ["at", "account", "kind", "points", "reason", "by"]
@@ -64,15 +53,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ["account__user__username", "account__user__full_name", "reason"]
     date_hierarchy = "at"
     list_select_related = ["account__user", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SignUpInline(ReadOnlyInline):
@@ -93,7 +73,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignUp)
-class SignUpAdmin(admin.ModelAdmin):
+class SignUpAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: sign-up, check-in and hours go through volunteers.services, which keep the
     waiting list, the reminders and the points in step."""
 
@@ -102,28 +82,13 @@ class SignUpAdmin(admin.ModelAdmin):
     search_fields = ["activity__title", "user__username", "user__full_name"]
     list_select_related = ["activity", "user"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sign_up", "due_at", "sent_at"]
     list_filter = ["sent_at", "due_at"]
     search_fields = ["sign_up__activity__title", "sign_up__user__username"]
     list_select_related = ["sign_up__activity", "sign_up__user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reward)
@@ -136,7 +101,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only but for the cancel action, which returns the points and the item together."""
 
     list_display = ["reward", "user", "points", "status", "redeemed_at", "handed_over_at"]
@@ -144,15 +109,6 @@ class RedemptionAdmin(admin.ModelAdmin):
     search_fields = ["reward__name", "user__username", "user__full_name", "pickup_code"]
     list_select_related = ["reward", "user"]
     actions = ["cancel"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Cancel the selected redemptions (points and item go back)"))
     def cancel(self, request, queryset):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from communities import reach
 from communities.exports import csv_for_excel
-from communities.forms import add_service_errors, form_errors_to_messages
+from communities.forms import add_service_errors, errors_to_messages, form_errors_to_messages
 from communities.models import (
     Area,
     Membership,
@@ -57,11 +57,6 @@ from volunteers.selectors import (
 
 PAGE_SIZE = 25
 LEADERBOARD_SIZE = 20
-
-
-def _errors_to_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _home_communities(user) -> set[str]:
@@ -164,7 +159,7 @@ def activity_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         entry = services.sign_up(activity=activity, user=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
         return redirect(activity)
     if entry.status == SignUp.Status.CONFIRMED:
         messages.success(request, _("You have a place. We will remind you before it starts."))
@@ -188,7 +183,7 @@ def activity_cancel_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_sign_up(sign_up=entry, by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, _("Your sign-up was cancelled."))
     return redirect(activity)
@@ -209,7 +204,7 @@ def sign_up_check_in(request: HttpRequest, pk: int, sign_up_pk: int) -> HttpResp
     try:
         services.check_in(sign_up=entry, by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(
             request, _("%(name)s is checked in.") % {"name": entry.user.full_name or entry.user}
@@ -231,7 +226,7 @@ def activity_scan(request: HttpRequest, pk: int) -> HttpResponse:
             activity=activity, token=form.cleaned_data["token"], by=request.user
         )
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(
             request, _("%(name)s is checked in.") % {"name": entry.user.full_name or entry.user}
@@ -253,7 +248,7 @@ def sign_up_confirm_hours(request: HttpRequest, pk: int, sign_up_pk: int) -> Htt
             sign_up=entry, hours=form.cleaned_data["hours"], by=request.user
         )
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
         return redirect(activity)
     name = entry.user.full_name or entry.user
     if award:
@@ -435,7 +430,7 @@ def reward_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         redemption = services.redeem_reward(reward=reward, user=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
         return redirect("volunteers:reward_list")
     messages.success(
         request,
@@ -501,7 +496,7 @@ def redemption_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.hand_over(redemption=redemption, code=form.cleaned_data["code"], by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, _("%(name)s was handed over.") % {"name": redemption.reward.name})
     return redirect("volunteers:redemption_queue")
@@ -521,7 +516,7 @@ def redemption_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.cancel_redemption(redemption=redemption, by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(
             request,
@@ -709,7 +704,7 @@ def skill_invite(request: HttpRequest) -> HttpResponse:
     try:
         services.invite_to_activity(activity=activity, user=person, by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         name = (
             (person.full_name or person.username) if person.may_see_personal else person.masked_name
@@ -834,7 +829,7 @@ def nomination_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.decide_nomination(nomination=nomination, award=award, by=request.user)
     except ValidationError as error:
-        _errors_to_messages(request, error)
+        errors_to_messages(request, error)
     else:
         name = nomination.nominee.full_name or nomination.nominee.username
         if award:
