@@ -6,11 +6,19 @@ Roles reach down the tree: a membership seated on a street reaches every compoun
 """
 
 import rules
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from communities import reach
 from communities.models import Area
 
 is_authenticated = rules.is_authenticated
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Services call this before they write: refuse, in words, anyone the rule does not allow."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You may not do this here."))
 
 
 @rules.predicate

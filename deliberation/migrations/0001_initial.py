@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
             name='IssuePhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to=deliberation.models._photo_path, verbose_name='photo', width_field='width')),
+                ('image', models.ImageField(height_field='height', upload_to=deliberation.models.issues._photo_path, verbose_name='photo', width_field='width')),
                 ('width', models.PositiveIntegerField(default=0)),
                 ('height', models.PositiveIntegerField(default=0)),
                 ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),

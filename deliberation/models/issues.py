@@ -125,7 +125,7 @@ def _organizations_of(user) -> list[int]:
 
 
 class Issue(models.Model):
-    """A problem a resident raised. Its life is the state machine in `deliberation.workflow`."""
+    """A problem a resident raised. Its life is the state machine in `deliberation.services.issues`."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")

@@ -17,7 +17,7 @@ from communities.models import Area, Household, Organization, Residency, User, s
 from communities.pagination import page_without_count, query_without_page
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
-from deliberation.forms import (
+from deliberation.forms.issues import (
     AssignForm,
     BulkAssignForm,
     HouseholdVisitForm,

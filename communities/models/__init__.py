@@ -1,0 +1,32 @@
+"""Places, people, organisations and roles: the floor everything else stands on.
+
+One module per concept; every model is importable from here, as Django and callers expect.
+"""
+
+from communities.models.inbox import Notification, NotificationQuerySet
+from communities.models.people import (
+    AreaRole,
+    Grid,
+    Membership,
+    Organization,
+    PartyRegistration,
+    Residency,
+    User,
+)
+from communities.models.places import Area, Household, ancestor_paths, subtree_q
+
+__all__ = [
+    "Area",
+    "AreaRole",
+    "Grid",
+    "Household",
+    "Membership",
+    "Notification",
+    "NotificationQuerySet",
+    "Organization",
+    "PartyRegistration",
+    "Residency",
+    "User",
+    "ancestor_paths",
+    "subtree_q",
+]

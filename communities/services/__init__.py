@@ -1,0 +1,48 @@
+"""Every write to places, people and organisations goes through one of these functions.
+
+Each runs in one transaction, checks the permission of the person acting, and raises
+`ValidationError` with a message a person understands when the input cannot be accepted, so
+nothing is half-written. The modules group them by what they change; callers import them from
+here.
+"""
+
+from communities.services.inbox import mark_notifications_read, notify
+from communities.services.people import (
+    add_membership,
+    assign_area_role,
+    claim_household,
+    confirm_party_registration,
+    end_membership,
+    register_party_member,
+    reject_residency,
+    set_display_preferences,
+    set_mobile_number,
+    verify_residency,
+)
+from communities.services.places import (
+    check_level_fits,
+    create_area,
+    create_household,
+    move_area,
+    rename_area,
+)
+
+__all__ = [
+    "add_membership",
+    "assign_area_role",
+    "check_level_fits",
+    "claim_household",
+    "confirm_party_registration",
+    "create_area",
+    "create_household",
+    "end_membership",
+    "mark_notifications_read",
+    "move_area",
+    "notify",
+    "register_party_member",
+    "reject_residency",
+    "rename_area",
+    "set_display_preferences",
+    "set_mobile_number",
+    "verify_residency",
+]

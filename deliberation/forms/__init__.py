@@ -1,0 +1,1 @@
+"""Forms of deliberation's pages, one module per concept."""

@@ -1,0 +1,30 @@
+"""Residents' issues, and (as they land) meetings, polls, topics and commitments.
+
+One module per concept; every model is importable from here, as Django and callers expect.
+"""
+
+from deliberation.models.issues import (
+    Category,
+    FunnelCount,
+    HouseholdVisit,
+    Issue,
+    IssueEvent,
+    IssuePhoto,
+    IssueQuerySet,
+    Lane,
+    Summons,
+    Support,
+)
+
+__all__ = [
+    "Category",
+    "FunnelCount",
+    "HouseholdVisit",
+    "Issue",
+    "IssueEvent",
+    "IssuePhoto",
+    "IssueQuerySet",
+    "Lane",
+    "Summons",
+    "Support",
+]

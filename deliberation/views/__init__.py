@@ -1,0 +1,1 @@
+"""Pages of deliberation, one module per concept; urls.py names each."""
