@@ -4,12 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from communities.admin_mixins import ReadOnlyAdminMixin
 from communities.models import (
     Area,
     AreaRole,
     Grid,
     Household,
     Membership,
+    Notice,
     Notification,
     Organization,
     PartyRegistration,
@@ -136,3 +138,15 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["title", "user__username", "key"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Published through communities.services, which checks who may publish where; the admin
+    reads the record."""
+
+    list_display = ["title", "kind", "area", "organization", "publish_at", "unpublish_at", "pinned"]
+    list_filter = ["kind", "pinned"]
+    search_fields = ["title", "body", "area__name", "area__code"]
+    list_select_related = ["area", "organization"]
+    date_hierarchy = "publish_at"

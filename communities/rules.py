@@ -128,3 +128,19 @@ rules.add_perm(
 rules.add_perm(
     "communities.see_party_board", is_authenticated & (is_superuser | manages_area | lives_in_area)
 )
+
+
+@rules.predicate
+def is_live_notice(user, notice) -> bool:
+    return notice.is_live()
+
+
+@rules.predicate
+def may_publish_where_it_hangs(user, notice) -> bool:
+    return user.has_perm("communities.publish_notice", notice.area)
+
+
+rules.add_perm("communities.view_notice", is_live_notice | may_publish_where_it_hangs)
+rules.add_perm(
+    "communities.publish_notice", is_authenticated & (is_superuser | manages_area | acts_in_area)
+)

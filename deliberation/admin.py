@@ -3,6 +3,7 @@ from django.contrib import admin
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
     Category,
+    Commitment,
     FunnelCount,
     HouseholdVisit,
     Issue,
@@ -119,3 +120,15 @@ class FunnelCountAdmin(admin.ModelAdmin):
     list_filter = ["month"]
     search_fields = ["area__name", "area__code"]
     raw_id_fields = ["area"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Made and kept through deliberation.services, so progress and the issues it answers stay
+    true; the admin reads the record."""
+
+    list_display = ["title", "organization", "area", "due_on", "status", "progress"]
+    list_filter = ["status"]
+    search_fields = ["title", "description", "organization__name", "area__name"]
+    list_select_related = ["organization", "area"]
+    date_hierarchy = "made_at"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import issues
+from deliberation.views import commitments, issues
 
 app_name = "deliberation"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("issues/similar/", issues.similar_issues, name="similar_issues"),
     path("issues/<int:pk>/", issues.issue_detail, name="issue_detail"),
     path("issues/<int:pk>/<slug:action>/", issues.issue_act, name="issue_act"),
+    path("commitments/<int:pk>/", commitments.commitment_detail, name="commitment_detail"),
     path("areas/<slug:code>/issues/", issues.area_issues, name="area_issues"),
     path("areas/<slug:code>/poster/", issues.area_poster, name="area_poster"),
     path("areas/<slug:code>/funnel/", issues.area_funnel, name="area_funnel"),

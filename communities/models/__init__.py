@@ -4,6 +4,7 @@ One module per concept; every model is importable from here, as Django and calle
 """
 
 from communities.models.inbox import Notification, NotificationQuerySet
+from communities.models.notices import Notice, NoticeQuerySet
 from communities.models.people import (
     AreaRole,
     Grid,
@@ -21,6 +22,8 @@ __all__ = [
     "Grid",
     "Household",
     "Membership",
+    "Notice",
+    "NoticeQuerySet",
     "Notification",
     "NotificationQuerySet",
     "Organization",

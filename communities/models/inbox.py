@@ -15,7 +15,18 @@ class NotificationQuerySet(models.QuerySet):
 
 class Notification(models.Model):
     """A message in a person's inbox. The key makes sending idempotent: a retried task that
-    notifies the same person of the same event finds the row it already wrote."""
+    notifies the same person of the same event finds the row it already wrote. The kind lets
+    each person choose which messages also go by e-mail."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("general")
+        ISSUE = "issue", _("residents' issues")
+        MEETING = "meeting", _("meetings")
+        NOTICE = "notice", _("notice board")
+        POLL = "poll", _("polls")
+        TOPIC = "topic", _("online deliberation hall")
+        COMMITMENT = "commitment", _("public commitments")
+        VOLUNTEERING = "volunteering", _("volunteering")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -24,6 +35,7 @@ class Notification(models.Model):
         verbose_name=_("recipient"),
     )
     key = models.CharField(max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.GENERAL)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(max_length=300, blank=True)

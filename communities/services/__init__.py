@@ -6,7 +6,8 @@ nothing is half-written. The modules group them by what they change; callers imp
 here.
 """
 
-from communities.services.inbox import mark_notifications_read, notify
+from communities.services.inbox import mark_notifications_read, notify, notify_many
+from communities.services.notices import publish_notice, unpublish_notice
 from communities.services.people import (
     add_membership,
     assign_area_role,
@@ -39,10 +40,13 @@ __all__ = [
     "mark_notifications_read",
     "move_area",
     "notify",
+    "notify_many",
+    "publish_notice",
     "register_party_member",
     "reject_residency",
     "rename_area",
     "set_display_preferences",
     "set_mobile_number",
+    "unpublish_notice",
     "verify_residency",
 ]

@@ -3,6 +3,7 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
+from deliberation.models.commitments import Commitment, CommitmentQuerySet
 from deliberation.models.issues import (
     Category,
     FunnelCount,
@@ -18,6 +19,8 @@ from deliberation.models.issues import (
 
 __all__ = [
     "Category",
+    "Commitment",
+    "CommitmentQuerySet",
     "FunnelCount",
     "HouseholdVisit",
     "Issue",

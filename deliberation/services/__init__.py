@@ -3,6 +3,7 @@
 Callers import them from here: `from deliberation import services; services.submit_issue(...)`.
 """
 
+from deliberation.services.commitments import make_commitment
 from deliberation.services.issues import (
     RESIDENT,
     SYSTEM,
@@ -40,6 +41,7 @@ __all__ = [
     "escalate_overdue_issues",
     "first_tier",
     "lane_duration",
+    "make_commitment",
     "merge_issue",
     "rate_issue",
     "record_household_visit",

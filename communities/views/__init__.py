@@ -1,0 +1,1 @@
+"""Pages of communities, one module per concept; urls.py names each."""
