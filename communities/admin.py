@@ -15,6 +15,7 @@ from communities.models import (
     Notification,
     Organization,
     PartyRegistration,
+    PersonalDataAccess,
     Residency,
     User,
 )
@@ -150,3 +151,14 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "body", "area__name", "area__code"]
     list_select_related = ["area", "organization"]
     date_hierarchy = "publish_at"
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of who saw whose contact details: read here, written only by services."""
+
+    list_display = ["at", "viewer", "person", "context"]
+    list_filter = ["at"]
+    search_fields = ["viewer__username", "person__username", "context"]
+    list_select_related = ["viewer", "person"]
+    date_hierarchy = "at"

@@ -15,6 +15,7 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import PersonalDataAccess
 
 __all__ = [
     "Area",
@@ -28,6 +29,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "Residency",
     "User",
     "ancestor_paths",

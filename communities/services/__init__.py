@@ -27,6 +27,7 @@ from communities.services.places import (
     move_area,
     rename_area,
 )
+from communities.services.privacy import record_personal_data_access, reveal_claimant
 
 __all__ = [
     "add_membership",
@@ -42,9 +43,11 @@ __all__ = [
     "notify",
     "notify_many",
     "publish_notice",
+    "record_personal_data_access",
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "reveal_claimant",
     "set_display_preferences",
     "set_mobile_number",
     "unpublish_notice",
