@@ -8,6 +8,7 @@ from communities.admin_mixins import ReadOnlyAdminMixin
 from communities.models import (
     Area,
     AreaRole,
+    ErasureRequest,
     Grid,
     Household,
     Membership,
@@ -162,3 +163,11 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["viewer__username", "person__username", "context"]
     list_select_related = ["viewer", "person"]
     date_hierarchy = "at"
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "requested_at", "erase_after", "cancelled_at", "erased_at"]
+    list_filter = ["erased_at", "cancelled_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    "erase-due-personal-data": {
+        "task": "governance.tasks.erase_due_personal_data",
+        "schedule": 3600.0,
+    },
     "close-resolved-issues": {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,

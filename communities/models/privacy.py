@@ -49,3 +49,45 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_id} → {self.person_id} ({self.context})"
+
+
+class ErasureRequestQuerySet(models.QuerySet):
+    def open(self) -> ErasureRequestQuerySet:
+        return self.filter(cancelled_at__isnull=True, erased_at__isnull=True)
+
+    def due(self, now=None) -> ErasureRequestQuerySet:
+        return self.open().filter(erase_after__lte=now or timezone.now())
+
+
+class ErasureRequest(models.Model):
+    """A person asked for their personal data to be erased. It happens after a grace period in
+    which they may change their mind; the account then stays as an anonymous shell, so the
+    public record (issues, the points ledger) keeps its shape without naming anyone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="erasure_requests",
+        verbose_name=_("person"),
+    )
+    requested_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    erase_after = models.DateTimeField(_("erased after"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    objects = ErasureRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(cancelled_at__isnull=True, erased_at__isnull=True),
+                name="erasure_one_open_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.requested_at:%Y-%m-%d}"

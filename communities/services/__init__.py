@@ -27,17 +27,25 @@ from communities.services.places import (
     move_area,
     rename_area,
 )
-from communities.services.privacy import record_personal_data_access, reveal_claimant
+from communities.services.privacy import (
+    cancel_erasure,
+    erase_person,
+    record_personal_data_access,
+    request_erasure,
+    reveal_claimant,
+)
 
 __all__ = [
     "add_membership",
     "assign_area_role",
+    "cancel_erasure",
     "check_level_fits",
     "claim_household",
     "confirm_party_registration",
     "create_area",
     "create_household",
     "end_membership",
+    "erase_person",
     "mark_notifications_read",
     "move_area",
     "notify",
@@ -47,6 +55,7 @@ __all__ = [
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "request_erasure",
     "reveal_claimant",
     "set_display_preferences",
     "set_mobile_number",

@@ -60,6 +60,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:report_issue"),
             reverse("volunteers:my_volunteering"),
             reverse("volunteers:reward_list"),
+            reverse("my_data"),
             activity.get_absolute_url(),
         ],
         people.community_staff.username: [
