@@ -8,6 +8,7 @@ from communities.admin_mixins import ReadOnlyAdminMixin
 from communities.models import (
     Area,
     AreaRole,
+    Booking,
     Grid,
     Household,
     Membership,
@@ -16,6 +17,7 @@ from communities.models import (
     Organization,
     PartyRegistration,
     Residency,
+    Space,
     User,
 )
 from communities.services import check_level_fits
@@ -150,3 +152,27 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "body", "area__name", "area__code"]
     list_select_related = ["area", "organization"]
     date_hierarchy = "publish_at"
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    """Rooms are configuration, edited here; the database keeps capacity positive and closing
+    after opening."""
+
+    list_display = ["name", "area", "capacity", "opens_at", "closes_at", "open_days", "active"]
+    list_filter = ["active", "requires_approval", "area__level"]
+    search_fields = ["name", "area__name", "area__code", "managed_by__name"]
+    raw_id_fields = ["area", "managed_by"]
+    list_select_related = ["area"]
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Booked, moved, approved and cancelled through communities.services, which keep bookings
+    from overlapping; the admin reads the record."""
+
+    list_display = ["space", "starts_at", "ends_at", "status", "organization", "booked_by"]
+    list_filter = ["status"]
+    search_fields = ["space__name", "purpose", "organization__name"]
+    list_select_related = ["space", "organization", "booked_by"]
+    date_hierarchy = "starts_at"

@@ -15,10 +15,13 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
 
 __all__ = [
     "Area",
     "AreaRole",
+    "Booking",
+    "BookingQuerySet",
     "Grid",
     "Household",
     "Membership",
@@ -29,6 +32,8 @@ __all__ = [
     "Organization",
     "PartyRegistration",
     "Residency",
+    "Space",
+    "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "subtree_q",
