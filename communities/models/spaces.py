@@ -236,7 +236,7 @@ class Booking(models.Model):
     HOLDING_STATUSES = (Status.PENDING, Status.APPROVED)
 
     space = models.ForeignKey(
-        Space, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("room")
+        Space, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("shared room")
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
