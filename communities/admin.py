@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -154,11 +155,41 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "publish_at"
 
 
+class SpaceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Space
+        fields = [
+            "area",
+            "name",
+            "description",
+            "location",
+            "capacity",
+            "opens_at",
+            "closes_at",
+            "open_days",
+            "book_ahead_days",
+            "requires_approval",
+            "managed_by",
+            "active",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        area, managed_by = cleaned.get("area"), cleaned.get("managed_by")
+        if area is not None and managed_by is not None and not managed_by.reaches(area):
+            self.add_error(
+                "managed_by",
+                _("%(name)s does not serve %(area)s.") % {"name": managed_by, "area": area},
+            )
+        return cleaned
+
+
 @admin.register(Space)
 class SpaceAdmin(admin.ModelAdmin):
-    """Rooms are configuration, edited here; the database keeps capacity positive and closing
-    after opening."""
+    """Rooms are configuration, edited here with the checks of `services.create_space`; the
+    database keeps capacity positive and closing after opening."""
 
+    form = SpaceAdminForm
     list_display = ["name", "area", "capacity", "opens_at", "closes_at", "open_days", "active"]
     list_filter = ["active", "requires_approval", "area__level"]
     search_fields = ["name", "area__name", "area__code", "managed_by__name"]

@@ -76,6 +76,8 @@ def create_space(
         errors["closes_at"] = _("A room must close after it opens.")
     if not open_days or any(day not in ALL_DAYS for day in open_days):
         errors["open_days"] = _("Choose the days of the week it opens.")
+    if book_ahead_days < 1:
+        errors["book_ahead_days"] = _("Bookings must open at least one day ahead.")
     if not managed_by.reaches(area):
         errors["managed_by"] = _("%(name)s does not serve %(area)s.") % {
             "name": managed_by,
