@@ -3,8 +3,21 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
-from communities.models.inbox import Notification, NotificationQuerySet
-from communities.models.notices import Notice, NoticeQuerySet
+from communities.models.inbox import (
+    DigestSend,
+    Notification,
+    NotificationPreference,
+    NotificationQuerySet,
+    wants_email,
+)
+from communities.models.notices import (
+    FinanceLine,
+    FinanceStatement,
+    Notice,
+    NoticeAttachment,
+    NoticeDelivery,
+    NoticeQuerySet,
+)
 from communities.models.people import (
     AreaRole,
     Grid,
@@ -19,12 +32,18 @@ from communities.models.places import Area, Household, ancestor_paths, subtree_q
 __all__ = [
     "Area",
     "AreaRole",
+    "DigestSend",
+    "FinanceLine",
+    "FinanceStatement",
     "Grid",
     "Household",
     "Membership",
     "Notice",
+    "NoticeAttachment",
+    "NoticeDelivery",
     "NoticeQuerySet",
     "Notification",
+    "NotificationPreference",
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
@@ -32,4 +51,5 @@ __all__ = [
     "User",
     "ancestor_paths",
     "subtree_q",
+    "wants_email",
 ]
