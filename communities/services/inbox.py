@@ -158,15 +158,12 @@ def mark_notifications_read(*, user: User, kind: str | None = None) -> int:
 def set_notification_preferences(
     *, user: User, email_kinds: Iterable[str], daily_digest: bool
 ) -> NotificationPreference:
-    """Which kinds of message also go by e-mail, and whether a daily digest does."""
+    """Which kinds of message also go by e-mail, and whether a daily digest does. Kept even
+    without an address: mail goes out once the person gives one."""
     email_kinds = sorted(set(email_kinds))
     unknown = set(email_kinds) - set(Notification.Kind.values)
     if unknown:
         raise ValidationError({"email_kinds": _("Choose among the kinds of message listed.")})
-    if (email_kinds or daily_digest) and not user.email:
-        raise ValidationError(
-            {"email_kinds": _("Add your e-mail address to your profile first, to get mail.")}
-        )
     preference, _created = NotificationPreference.objects.update_or_create(
         user=user,
         defaults={
