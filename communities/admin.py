@@ -9,6 +9,7 @@ from communities.models import (
     Area,
     AreaRole,
     DigestSend,
+    ErasureRequest,
     FinanceLine,
     Grid,
     Household,
@@ -20,6 +21,7 @@ from communities.models import (
     NotificationPreference,
     Organization,
     PartyRegistration,
+    PersonalDataAccess,
     Residency,
     User,
 )
@@ -210,5 +212,22 @@ class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class DigestSendAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "day", "sent_at", "messages"]
     list_filter = ["day"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of who saw whose contact details: read here, written only by services."""
+
+    list_display = ["at", "viewer", "person", "context"]
+    list_filter = ["at"]
+    search_fields = ["viewer__username", "person__username", "context"]
+    list_select_related = ["viewer", "person"]
+    date_hierarchy = "at"
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "requested_at", "erase_after", "cancelled_at", "erased_at"]
+    list_filter = ["erased_at", "cancelled_at"]
     search_fields = ["user__username"]
     list_select_related = ["user"]

@@ -28,11 +28,13 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import ErasureRequest, PersonalDataAccess
 
 __all__ = [
     "Area",
     "AreaRole",
     "DigestSend",
+    "ErasureRequest",
     "FinanceLine",
     "FinanceStatement",
     "Grid",
@@ -47,6 +49,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "Residency",
     "User",
     "ancestor_paths",

@@ -43,11 +43,19 @@ from communities.services.places import (
     move_area,
     rename_area,
 )
+from communities.services.privacy import (
+    cancel_erasure,
+    erase_person,
+    record_personal_data_access,
+    request_erasure,
+    reveal_claimant,
+)
 
 __all__ = [
     "FinanceItem",
     "add_membership",
     "assign_area_role",
+    "cancel_erasure",
     "change_notice",
     "check_level_fits",
     "claim_household",
@@ -57,6 +65,7 @@ __all__ = [
     "deliver_due_notices",
     "deliver_notice",
     "end_membership",
+    "erase_person",
     "mark_notification_read",
     "mark_notifications_read",
     "move_area",
@@ -64,9 +73,12 @@ __all__ = [
     "notify",
     "notify_many",
     "publish_notice",
+    "record_personal_data_access",
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "request_erasure",
+    "reveal_claimant",
     "send_daily_digests",
     "send_due_emails",
     "set_display_preferences",
