@@ -276,22 +276,6 @@ def finance_items(formset) -> list[FinanceItem]:
     return [item for form in formset.forms if (item := form.as_item()) is not None]
 
 
-class NoticeFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind of notice"),
-        choices=[("", _("All kinds")), *Notice.Kind.choices],
-        required=False,
-    )
-
-
-class NotificationFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind of message"),
-        choices=[("", _("All kinds")), *Notification.Kind.choices],
-        required=False,
-    )
-
-
 class NotificationPreferenceForm(forms.Form):
     email_kinds = forms.MultipleChoiceField(
         label=_("Also send me these by e-mail, as they come"),

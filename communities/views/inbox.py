@@ -11,38 +11,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import services
-from communities.forms import (
-    NotificationFilterForm,
-    NotificationPreferenceForm,
-    add_service_errors,
-)
+from communities.filters import NotificationFilter
+from communities.forms import NotificationPreferenceForm, add_service_errors
 from communities.models import Notification, NotificationPreference
+from communities.pagination import query_without_page
 
 PAGE_SIZE = 50
 
 
 def _kind(request: HttpRequest) -> str:
-    form = NotificationFilterForm(request.GET or request.POST)
-    return form.cleaned_data["kind"] if form.is_valid() else ""
+    """The kind a mark-read button was pressed under, if it is one."""
+    kind = request.POST.get("kind", "")
+    return kind if kind in Notification.Kind.values else ""
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """The person's messages, newest first, of one kind when asked. Reading the page marks
     nothing: a message is read when its link is followed or the person says so."""
-    kind = _kind(request)
-    notifications = request.user.notifications.all()
-    if kind:
-        notifications = notifications.filter(kind=kind)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    notifications = NotificationFilter(request.GET, queryset=request.user.notifications.all())
+    page = Paginator(notifications.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    kind = request.GET.get("kind", "")
     return render(
         request,
         "communities/inbox.html",
         {
             "page": page,
-            "kind": kind,
-            "filter_form": NotificationFilterForm(request.GET),
-            "query_string": f"kind={kind}" if kind else "",
+            "kind": kind if kind in Notification.Kind.values else "",
+            "filter": notifications,
+            "query_string": query_without_page(request),
             "unread_here": any(notification.read_at is None for notification in page),
         },
     )

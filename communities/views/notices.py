@@ -13,13 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities import documents, services
-from communities.forms import (
-    FinanceLineFormSet,
-    NoticeFilterForm,
-    NoticeForm,
-    add_service_errors,
-    finance_items,
-)
+from communities.filters import NoticeFilter
+from communities.forms import FinanceLineFormSet, NoticeForm, add_service_errors, finance_items
 from communities.models import (
     Area,
     FinanceStatement,
@@ -30,6 +25,7 @@ from communities.models import (
     Organization,
     PartyRegistration,
 )
+from communities.pagination import query_without_page
 
 PAGE_SIZE = 20
 
@@ -38,16 +34,13 @@ def area_notices(request: HttpRequest, code: str) -> HttpResponse:
     """The board a resident of this area reads: its own notices and those of every area above,
     pinned first; filtered by kind."""
     area = get_object_or_404(Area, code=code)
-    filter_form = NoticeFilterForm(request.GET)
-    notices = (
-        Notice.objects.visible_to(request.user)
+    notices = NoticeFilter(
+        request.GET,
+        queryset=Notice.objects.visible_to(request.user)
         .on_board_of(area)
-        .select_related("area", "organization")
+        .select_related("area", "organization"),
     )
-    kind = filter_form.cleaned_data["kind"] if filter_form.is_valid() else ""
-    if kind:
-        notices = notices.filter(kind=kind)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notices.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "communities/notice_board.html",
@@ -55,8 +48,8 @@ def area_notices(request: HttpRequest, code: str) -> HttpResponse:
             "area": area,
             "ancestors": Area.objects.above(area),
             "page": page,
-            "filter_form": filter_form,
-            "query_string": f"kind={kind}" if kind else "",
+            "filter": notices,
+            "query_string": query_without_page(request),
             "may_publish": request.user.has_perm("communities.publish_notice", area),
         },
     )
