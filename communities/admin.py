@@ -210,8 +210,12 @@ class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(DigestSend)
 class DigestSendAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The send log of daily digests, one row per person and day."""
+
     list_display = ["user", "day", "sent_at", "messages"]
     list_filter = ["day"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
 
 
 @admin.register(PersonalDataAccess)
