@@ -164,9 +164,8 @@ def test_delivering_to_three_or_three_hundred_residents_costs_the_same_queries(t
     many_inserts, many_others = _delivery_queries(people, tree.B3, 300)
     assert few_others == many_others
     fields = len(Notification._meta.concrete_fields) - 1  # the id is not inserted
-    per_statement = min(
-        services.inbox.BULK_BATCH, connection.ops.bulk_batch_size(["x"] * fields, [])
-    )
+    batch = services.inbox.BULK_BATCH
+    per_statement = min(batch, connection.ops.bulk_batch_size(["x"] * fields, [None] * batch))
     assert (few_inserts, many_inserts) == (1, -(-300 // per_statement))
 
 
