@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,
     },
+    "send-commitment-reminders": {
+        "task": "deliberation.tasks.send_commitment_reminders",
+        "schedule": 900.0,
+    },
+    "seal-timeline": {
+        "task": "deliberation.tasks.seal_timeline",
+        "schedule": 3600.0,
+    },
 }
 
 # Deadlines of the three lanes, in hours: 小事快办, 急事速办, 难事联办.

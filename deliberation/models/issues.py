@@ -306,7 +306,10 @@ class Issue(models.Model):
 
 class IssueEvent(models.Model):
     """One line of an issue's public timeline. Append-only: written once by a service, never
-    edited. The actor's role is kept as words ("居民", "物业服务企业"), never a resident's name."""
+    edited. The actor's role is kept as words ("居民", "物业服务企业"), never a resident's name.
+
+    The entries of each issue form a hash chain (`seq`, `hash`; see deliberation.timeline), so an
+    entry changed or removed behind the portal's back is found by `manage.py verify_timeline`."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("reported")
@@ -324,6 +327,8 @@ class IssueEvent(models.Model):
         RATED = "rated", _("rated")
         MEDIATED = "mediated", _("mediation outcome recorded")
         DISCUSSED = "discussed", _("discussed")
+        COMMITTED = "committed", _("publicly committed")
+        COMMITMENT_RESULT = "commit_result", _("commitment result")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
@@ -341,13 +346,45 @@ class IssueEvent(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    commitment = models.ForeignKey(
+        "deliberation.Commitment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issue_events",
+        verbose_name=_("public commitment"),
+    )
     # Set once the reporter and supporters were told; the sweep finds entries still waiting.
     notified_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The entry's place in its issue's chain and its hash (deliberation.timeline).
+    seq = models.PositiveIntegerField(editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    CHAIN_OWNER = "issue_id"
+    # What the hash covers: everything but the id and the notification stamp.
+    CHAINED_FIELDS = (
+        "issue_id",
+        "seq",
+        "kind",
+        "at",
+        "actor_id",
+        "actor_role",
+        "from_status",
+        "to_status",
+        "note",
+        "organization_id",
+        "area_id",
+        "commitment_id",
+    )
 
     class Meta:
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], name="issue_event_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "seq"], name="issue_event_one_per_place"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.issue_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
