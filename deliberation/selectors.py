@@ -77,7 +77,7 @@ class Period:
                     return cls.month(int(year), int(month))
             elif key and key.isdigit():
                 return cls.year(int(key))
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or a year no calendar has
             pass
         return cls.quarter(today.year, (today.month - 1) // 3 + 1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Area, Household, Organization
+from communities.models import Area, Household, Membership, Organization, subtree_q
 
 
 class Lane(models.TextChoices):
@@ -103,6 +104,28 @@ class IssueQuerySet(models.QuerySet):
             return self
         return self.filter(self._in_reach_of(user))
 
+    def committable_by(self, user, roots: Iterable[str]) -> IssueQuerySet:
+        """Issues under the given places that the user may commit an organisation to: taken on
+        and not yet resolved; also just reported ones where the user accepts issues, since
+        committing accepts them. The commitment service checks each chosen one again."""
+        from communities import reach
+        from deliberation.rules import TRIAGE_KINDS
+
+        S = Issue.Status
+        fresh = Q(status=S.SUBMITTED)
+        if not user.is_superuser:
+            accepting = set(reach.managed_paths(user)) | set(
+                Membership.objects.active()
+                .filter(user=user, organization__kind__in=TRIAGE_KINDS)
+                .exclude(organization__kind=Organization.Kind.PROPERTY_FIRM)
+                .values_list("organization__area__path", flat=True)
+            )
+            fresh &= subtree_q(accepting, "area__path")
+        taken_on = Q(status__in=[S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS])
+        return self.filter(area_id__in=Area.objects.under_any(roots).values("id")).filter(
+            taken_on | fresh
+        )
+
     @staticmethod
     def _in_reach_of(user) -> Q:
         from communities import reach
@@ -117,8 +140,6 @@ class IssueQuerySet(models.QuerySet):
 
 
 def _organizations_of(user) -> list[int]:
-    from communities.models import Membership
-
     return list(
         Membership.objects.active().filter(user=user).values_list("organization_id", flat=True)
     )
