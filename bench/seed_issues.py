@@ -431,7 +431,7 @@ class Seeder:
                 issue.status,
                 "不属于受理范围" if issue.status == "rejected" else "与已有问题重复",
             )
-            return events
+            return _chained(events)
         if issue.accepted_at:
             add("accepted", issue.accepted_at, "submitted", "accepted")
         if issue.assigned_at:
