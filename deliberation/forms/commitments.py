@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import AreaChoiceField
@@ -89,6 +90,18 @@ class IssueSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = places_served(organization)
         self.fields["area"].label_from_instance = _indented
+        # With JavaScript, htmx refreshes the list while a place is chosen or words are typed,
+        # keeping the issues already ticked.
+        refresh = {
+            "hx-get": reverse("deliberation:organization_commitment_new", args=[organization.pk]),
+            "hx-target": "#candidates",
+            "hx-swap": "outerHTML",
+            "hx-include": "closest form, [name=issues]:checked",
+        }
+        self.fields["area"].widget.attrs.update(refresh, **{"hx-trigger": "change"})
+        self.fields["q"].widget.attrs.update(
+            refresh, **{"hx-trigger": "input changed delay:500ms", "autocomplete": "off"}
+        )
 
 
 class ProgressForm(forms.Form):

@@ -4,10 +4,12 @@ axe-core is vendored from its npm package (tests/browser/vendor/axe.min.js) and 
 Playwright; serious and critical violations fail the test.
 """
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from deliberation import services as deliberation_services
 from tests.browser.conftest import DESKTOP, PHONE
@@ -44,6 +46,20 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
 ):
     issue = report()
     deliberation_services.accept_issue(issue=issue, by=people.owners_member)
+    hallway = deliberation_services.accept_issue(
+        issue=report(title="楼道灯不亮"), by=people.owners_member
+    )
+    commitment = deliberation_services.make_commitment(
+        organization=firm,
+        area=tree.K1,
+        title="两周内修好小区全部路灯",
+        due_on=timezone.localdate() + datetime.timedelta(days=14),
+        by=people.firm_staff,
+        issues=[hallway],
+    )
+    deliberation_services.report_progress(
+        commitment=commitment, by=people.firm_staff, progress=40, text="已排查线路"
+    )
     journeys = {
         None: [
             "/",
@@ -53,6 +69,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:area_funnel", args=[tree.S1.code]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
+            commitment.get_absolute_url(),
+            reverse("deliberation:area_commitments", args=[tree.C1.code]),
+            reverse("deliberation:area_register", args=[tree.C1.code]),
         ],
         people.resident.username: [
             reverse("deliberation:report_issue"),
@@ -64,6 +83,11 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:staff_queue"),
             issue.get_absolute_url(),
             reverse("communities:residency_queue"),
+        ],
+        people.firm_staff.username: [
+            reverse("deliberation:commitment_new"),
+            commitment.get_absolute_url(),
+            reverse("deliberation:staff_commitments"),
         ],
     }
     found = {}

@@ -383,7 +383,7 @@ def test_the_register_counts_what_the_funnel_counts_and_lists_public_matters(
     client, commit, accepted, report, people, tree
 ):
     first, second = accepted(), accepted(title="楼道灯不亮")
-    private = report(category="private", title="邻里纠纷")
+    private = report(category="private", title="楼上漏水赔偿纠纷")
     report(title="还没受理的问题")
     commitment = commit(issues=[first, second])
     services.record_commitment_result(
