@@ -344,6 +344,7 @@ def area_register(request: HttpRequest, code: str) -> HttpResponse:
             "register": selectors.quarterly_register(area, period),
             "issues": issues,
             "commitments": selectors.register_commitments(area, period),
+            "seal": selectors.latest_seal(),
         },
     )
 

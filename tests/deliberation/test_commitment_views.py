@@ -441,3 +441,10 @@ def test_the_register_costs_the_same_queries_for_few_and_many_matters(
     for number in range(6):
         commit(title=f"承诺{number}", issues=[accepted(title=f"问题{number}")])
     assert cost() == few
+
+
+def test_the_printed_register_carries_the_latest_head_hash(client, commit, accepted, tree):
+    commit(issues=[accepted()])
+    assert "<code>" not in _register(client, tree.C1).content.decode()
+    seal = services.seal_timeline(now=timezone.now() + datetime.timedelta(days=2))[-1]
+    assert f"<code>{seal.hash}</code>" in _register(client, tree.C1).content.decode()
