@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Area
-from deliberation.models import Commitment, FunnelCount, Issue, TimelineSeal
+from deliberation.models import Commitment, FunnelCount, Issue, Support, TimelineSeal
 from deliberation.search import matching
 
 FUNNEL_FIELDS = (
@@ -290,3 +290,26 @@ def chain_head(day: datetime.date | None = None) -> str:
     the same value for as long as nothing was tampered with."""
     seal = latest_seal(day)
     return seal.hash if seal else ""
+
+
+def personal_data(user) -> dict:
+    """The issues a person reported and supported: the deliberation part of "download my data"."""
+    return {
+        "issues_reported": [
+            {
+                "number": issue.pk,
+                "title": issue.title,
+                "description": issue.description,
+                "where": issue.area.name,
+                "status": issue.get_status_display(),
+                "submitted_at": issue.submitted_at,
+                "rating": issue.rating,
+                "rating_comment": issue.rating_comment,
+            }
+            for issue in Issue.objects.filter(reporter=user).select_related("area")
+        ],
+        "issues_supported": [
+            {"number": support.issue_id, "title": support.issue.title, "at": support.at}
+            for support in Support.objects.filter(user=user).select_related("issue")
+        ],
+    }

@@ -6,7 +6,7 @@ starting from GENESIS. Changing an entry changes its hash; removing or inserting
 link of the entry after it. Once a day is over, the hashes of every entry written that day are
 sealed together, chained to the seal of the day before (`TimelineSeal`): that seal is the day's
 head hash, which anyone may note down and compare later. `manage.py verify_timeline` recomputes
-everything. Why per-issue chains and daily seals: docs/adr/0006-timeline-hash-chains.md.
+everything. Why per-issue chains and daily seals: docs/adr/0008-timeline-hash-chains.md.
 
 The canonical form is JSON with sorted keys and no spaces, of the model's label and the fields it
 names in CHAINED_FIELDS: foreign keys as ids, times in UTC with microseconds, dates as ISO dates.

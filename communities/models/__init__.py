@@ -15,10 +15,15 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import ErasureRequest, PersonalDataAccess
+from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
 
 __all__ = [
     "Area",
     "AreaRole",
+    "Booking",
+    "BookingQuerySet",
+    "ErasureRequest",
     "Grid",
     "Household",
     "Membership",
@@ -28,7 +33,10 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "Residency",
+    "Space",
+    "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "subtree_q",

@@ -6,7 +6,7 @@ Each entry's hash is recomputed from the stored hash of the entry before it, so 
 behind the portal's back is reported alone, by its chain and place; a removed or inserted entry
 shows as a gap or as the next entry no longer linking. If an intruder rewrote every hash after a
 change to hide it, the seals of the days concerned no longer match, and neither does any head
-hash noted down before (see docs/adr/0006-timeline-hash-chains.md).
+hash noted down before (see docs/adr/0008-timeline-hash-chains.md).
 """
 
 from __future__ import annotations
