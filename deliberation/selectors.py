@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Area
-from deliberation.models import Commitment, FunnelCount, Issue, Support, TimelineSeal
+from deliberation.models import (
+    Commitment,
+    CommitmentUpdate,
+    FunnelCount,
+    Issue,
+    Support,
+    TimelineSeal,
+)
 from deliberation.search import matching
 
 FUNNEL_FIELDS = (
@@ -293,7 +300,8 @@ def chain_head(day: datetime.date | None = None) -> str:
 
 
 def personal_data(user) -> dict:
-    """The issues a person reported and supported: the deliberation part of "download my data"."""
+    """The issues a person reported and supported, and the remarks they made as a public
+    supervisor: the deliberation part of "download my data"."""
     return {
         "issues_reported": [
             {
@@ -311,5 +319,16 @@ def personal_data(user) -> dict:
         "issues_supported": [
             {"number": support.issue_id, "title": support.issue.title, "at": support.at}
             for support in Support.objects.filter(user=user).select_related("issue")
+        ],
+        "commitment_remarks": [
+            {
+                "commitment": remark.commitment_id,
+                "title": remark.commitment.title,
+                "remark": remark.text,
+                "at": remark.at,
+            }
+            for remark in CommitmentUpdate.objects.filter(
+                actor=user, kind=CommitmentUpdate.Kind.REMARK
+            ).select_related("commitment")
         ],
     }

@@ -478,3 +478,12 @@ def test_the_database_refuses_to_rewrite_a_commitment_timeline(commit):
         CommitmentUpdate.objects.filter(pk=entry.pk).update(text="什么也没承诺")
     entry.refresh_from_db()
     assert entry.text.startswith("两周内")
+
+
+def test_a_supervisors_remarks_are_in_their_download(commit, supervisor):
+    from governance import privacy
+
+    commitment = commit()
+    services.remark_on_commitment(commitment=commitment, by=supervisor, text="北门的灯呢？")
+    remarks = privacy.personal_data(supervisor)["commitment_remarks"]
+    assert [(r["commitment"], r["remark"]) for r in remarks] == [(commitment.pk, "北门的灯呢？")]
