@@ -12,6 +12,7 @@ run: install .env messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_issues
+	$(PY) manage.py seed_demo_commitments
 	$(PY) manage.py seed_demo_rooms
 	$(PY) manage.py seed_demo_notices
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"

@@ -402,7 +402,7 @@ class Seeder:
             notified_at=issue.submitted_at,
         )
         if not full:
-            return [first]
+            return _chained([first])
         events = [first]
         handler = self.org_names.get(issue.assigned_to_id, "")
         handling = self.area_names.get(issue.handling_area_id, "")
@@ -431,7 +431,7 @@ class Seeder:
                 issue.status,
                 "不属于受理范围" if issue.status == "rejected" else "与已有问题重复",
             )
-            return events
+            return _chained(events)
         if issue.accepted_at:
             add("accepted", issue.accepted_at, "submitted", "accepted")
         if issue.assigned_at:
@@ -453,7 +453,20 @@ class Seeder:
             if issue.rating:
                 add("rated", issue.closed_at, "", "", f"{issue.rating} ★", role="resident")
             add("closed", issue.closed_at, "resolved", "closed", role="system")
-        return events
+        return _chained(events)
+
+
+def _chained(events):
+    """Number and hash the entries of one issue as deliberation.timeline.append would."""
+    from deliberation import timeline
+
+    previous = timeline.GENESIS
+    for seq, event in enumerate(events, start=1):
+        event.seq = seq
+        event.hash = previous = timeline.link(
+            previous, "deliberation.issueevent", timeline.values_of(event)
+        )
+    return events
 
 
 def _now():

@@ -4,6 +4,9 @@ from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
     Category,
     Commitment,
+    CommitmentPhoto,
+    CommitmentReminder,
+    CommitmentUpdate,
     FunnelCount,
     HouseholdVisit,
     Issue,
@@ -11,6 +14,7 @@ from deliberation.models import (
     IssuePhoto,
     Summons,
     Support,
+    TimelineSeal,
 )
 
 
@@ -34,7 +38,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
-    fields = ["at", "kind", "actor_role", "from_status", "to_status", "note"]
+    fields = ["seq", "at", "kind", "actor_role", "from_status", "to_status", "note"]
 
 
 class IssuePhotoInline(ReadOnlyInline):
@@ -122,6 +126,12 @@ class FunnelCountAdmin(admin.ModelAdmin):
     raw_id_fields = ["area"]
 
 
+class CommitmentUpdateInline(ReadOnlyInline):
+    model = CommitmentUpdate
+    fk_name = "commitment"
+    fields = ["seq", "at", "kind", "actor_role", "progress", "result", "text"]
+
+
 @admin.register(Commitment)
 class CommitmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Made and kept through deliberation.services, so progress and the issues it answers stay
@@ -132,3 +142,43 @@ class CommitmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "description", "organization__name", "area__name"]
     list_select_related = ["organization", "area"]
     date_hierarchy = "made_at"
+    inlines = [CommitmentUpdateInline]
+
+
+@admin.register(CommitmentUpdate)
+class CommitmentUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A commitment's timeline, append-only and hash-chained: read here, never edited."""
+
+    list_display = ["commitment", "seq", "kind", "actor_role", "progress", "at"]
+    list_filter = ["kind"]
+    search_fields = ["text", "commitment__title"]
+    list_select_related = ["commitment"]
+    raw_id_fields = ["commitment", "answer_to"]
+
+
+@admin.register(CommitmentPhoto)
+class CommitmentPhotoAdmin(admin.ModelAdmin):
+    list_display = ["update", "width", "height", "uploaded_at"]
+    list_filter = ["uploaded_at"]
+    search_fields = ["update__commitment__title"]
+    raw_id_fields = ["update"]
+
+
+@admin.register(CommitmentReminder)
+class CommitmentReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written and sent by the periodic task; read here."""
+
+    list_display = ["commitment", "due_at", "sent_at"]
+    list_filter = ["due_at", "sent_at"]
+    search_fields = ["commitment__title"]
+    list_select_related = ["commitment"]
+
+
+@admin.register(TimelineSeal)
+class TimelineSealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each day's head hash of the public timelines; `manage.py verify_timeline` checks them."""
+
+    list_display = ["day", "hash", "entries", "sealed_at"]
+    list_filter = ["day"]
+    search_fields = ["hash"]
+    date_hierarchy = "day"

@@ -3,7 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deliberation.models import Category, Issue, Lane
+from communities.models import Organization
+from deliberation.models import Category, Commitment, Issue, Lane
 from deliberation.search import matching
 
 
@@ -65,3 +66,42 @@ class PublicIssueFilter(django_filters.FilterSet):
     def by_stage(self, queryset, name, value):
         done = Q(status__in=[Issue.Status.RESOLVED, Issue.Status.CLOSED])
         return queryset.filter(done) if value == "done" else queryset.exclude(done)
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    """An area's or an organisation's commitments: always starts from
+    `Commitment.objects.visible_to(user)`; only these fields and orderings are accepted."""
+
+    STAGES = (
+        ("on_track", _("on track")),
+        ("overdue", _("overdue")),
+        ("fulfilled", _("fulfilled")),
+        ("partly", _("partly fulfilled")),
+        ("not_fulfilled", _("not fulfilled")),
+    )
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=STAGES, method="by_stage")
+    kind = django_filters.ChoiceFilter(
+        label=_("Made by"), field_name="organization__kind", choices=Organization.Kind.choices
+    )
+    order = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("due_on", "due"), ("made_at", "made")),
+        field_labels={"due_on": _("Due date"), "made_at": _("Date made")},
+    )
+
+    class Meta:
+        model = Commitment
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def by_stage(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "on_track":
+            return queryset.on_track(today)
+        if value == "overdue":
+            return queryset.overdue(today)
+        return queryset.filter(status=value)

@@ -1,14 +1,15 @@
-"""Who may do what with residents' issues.
+"""Who may do what with residents' issues and public commitments.
 
-`view_issue` agrees with `Issue.objects.visible_to(user)`; tests/deliberation/test_rules.py
-checks them against each other for every role.
+`view_issue` agrees with `Issue.objects.visible_to(user)` and `view_commitment` with
+`Commitment.objects.visible_to(user)`; tests/deliberation/test_rules.py checks them against each
+other for every role.
 """
 
 import rules
 
 from communities import reach
-from communities.models import Membership, Organization
-from deliberation.models import Issue
+from communities.models import AreaRole, Membership, Organization
+from deliberation.models import Commitment, Issue
 
 # Organisations that take issues on at the compound tier (民事民议): they may accept, assign and
 # escalate in their reach. A property firm or a department works on what it is given.
@@ -117,4 +118,40 @@ rules.add_perm("deliberation.check_in_issue", is_authenticated & member_of_summo
 rules.add_perm("deliberation.rate_issue", is_authenticated & is_reporter)
 rules.add_perm(
     "deliberation.see_reporter", is_authenticated & (triage | member_of_assigned | is_mediator)
+)
+
+
+# --- Public commitments (公开承诺 · 践诺 · 群众监督) ---------------------------------------------
+
+
+@rules.predicate
+def is_member_of(user, organization: Organization) -> bool:
+    return _is_member(user, organization.pk)
+
+
+@rules.predicate
+def speaks_for_commitment(user, commitment: Commitment) -> bool:
+    """A member of the organisation that made it: it reports progress, records the result and
+    answers the supervisors."""
+    return _is_member(user, commitment.organization_id)
+
+
+@rules.predicate
+def supervises_where_it_is(user, commitment: Commitment) -> bool:
+    """A public supervisor (群众监督员) of the commitment's place or of a place above it."""
+    return reach.is_within(
+        commitment.area.path, reach.role_paths(user, AreaRole.Kind.PUBLIC_SUPERVISOR)
+    )
+
+
+keeps_it = is_authenticated & (is_superuser | speaks_for_commitment)
+
+# Commitments are made in public: everyone sees each one (Commitment.objects.visible_to).
+rules.add_perm("deliberation.view_commitment", rules.always_allow)
+rules.add_perm("deliberation.commit_for", is_authenticated & (is_superuser | is_member_of))
+rules.add_perm("deliberation.report_commitment_progress", keeps_it)
+rules.add_perm("deliberation.record_commitment_result", keeps_it)
+rules.add_perm("deliberation.answer_commitment_remark", keeps_it)
+rules.add_perm(
+    "deliberation.remark_on_commitment", is_authenticated & (is_superuser | supervises_where_it_is)
 )

@@ -1,4 +1,5 @@
-"""Reads that need more than one queryset: the funnel, similar issues."""
+"""Reads that need more than one queryset: the funnel, the quarterly register, similar issues,
+and the head hash of the public timelines."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, F, FloatField, Sum
+from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
 from django.db.models.functions import Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Area
-from deliberation.models import FunnelCount, Issue, Support
+from deliberation.models import (
+    Commitment,
+    CommitmentUpdate,
+    FunnelCount,
+    Issue,
+    Support,
+    TimelineSeal,
+)
 from deliberation.search import matching
 
 FUNNEL_FIELDS = (
@@ -76,7 +84,7 @@ class Period:
                     return cls.month(int(year), int(month))
             elif key and key.isdigit():
                 return cls.year(int(key))
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or a year no calendar has
             pass
         return cls.quarter(today.year, (today.month - 1) // 3 + 1)
 
@@ -193,8 +201,107 @@ def similar_open_issues(title: str, area_code: str, user, limit: int = 5) -> lis
     return list(matching(candidates, title)[:limit])
 
 
+# --- The quarterly register (实事登记) -------------------------------------------------------------
+
+
+@dataclass
+class Register:
+    """A community's matters of a quarter: the issues registered (collected) in it, how many were
+    committed to and done, and the commitments made in it. The counts are the funnel's: every
+    issue, private ones included; the list shows the public ones only."""
+
+    area: Area
+    period: Period
+    registered: int
+    committed: int
+    done: int
+    listed: int
+    commitments: dict[str, int]
+
+    @property
+    def not_listed(self) -> int:
+        """Private matters (disputes) and reports not accepted or merged: counted, not listed."""
+        return self.registered - self.listed
+
+
+def quarterly_register(area: Area, period: Period) -> Register:
+    """Counted in two aggregate queries over the indexed rows (issues by place and time of
+    report, commitments by place and time made), never a loop over issues."""
+    start, end = period.bounds()
+    Status = Issue.Status
+    counts = (
+        Issue.objects.under(area)
+        .filter(submitted_at__gte=start, submitted_at__lt=end)
+        .order_by()
+        .aggregate(
+            registered=Count("pk"),
+            committed=Count("pk", filter=Q(assigned_at__isnull=False)),
+            done=Count(
+                "pk",
+                filter=Q(status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__isnull=False),
+            ),
+            listed=Count(
+                "pk",
+                filter=Q(is_public=True) & ~Q(status__in=[Status.REJECTED, Status.MERGED]),
+            ),
+        )
+    )
+    return Register(
+        area=area,
+        period=period,
+        commitments=Commitment.objects.under(area).made_between(start, end).tally(),
+        **counts,
+    )
+
+
+def register_issues(area: Area, period: Period):
+    """The public issues registered in the quarter, oldest first, with what answers them."""
+    start, end = period.bounds()
+    return (
+        Issue.objects.public()
+        .under(area)
+        .filter(submitted_at__gte=start, submitted_at__lt=end)
+        .select_related("category", "area", "assigned_to")
+        .prefetch_related("commitments__organization")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def register_commitments(area: Area, period: Period):
+    """The commitments made in the quarter, by due date, with how many issues each answers."""
+    start, end = period.bounds()
+    return (
+        Commitment.objects.under(area)
+        .made_between(start, end)
+        .select_related("organization", "area")
+        .annotate(issue_count=Count("issues"))
+        .order_by("due_on", "pk")
+    )
+
+
+# --- Tamper evidence ------------------------------------------------------------------------------
+
+
+def latest_seal(day: datetime.date | None = None) -> TimelineSeal | None:
+    """The seal of `day`, or with no day the most recent one (yesterday's, once the periodic
+    task has sealed it an hour after midnight)."""
+    seals = TimelineSeal.objects.order_by("-day")
+    return seals.filter(day=day).first() if day else seals.first()
+
+
+def chain_head(day: datetime.date | None = None) -> str:
+    """The head hash of the public timelines (issues and commitments) at the end of `day`, a
+    date in the portal's time zone; with no day, of the last day sealed. "" when that day is not
+    sealed yet. It changes if any entry written up to that day is changed, removed or added:
+    note it down, and `manage.py verify_timeline` (or anyone recomputing the seals) will show
+    the same value for as long as nothing was tampered with."""
+    seal = latest_seal(day)
+    return seal.hash if seal else ""
+
+
 def personal_data(user) -> dict:
-    """The issues a person reported and supported: the deliberation part of "download my data"."""
+    """The issues a person reported and supported, and the remarks they made as a public
+    supervisor: the deliberation part of "download my data"."""
     return {
         "issues_reported": [
             {
@@ -212,5 +319,16 @@ def personal_data(user) -> dict:
         "issues_supported": [
             {"number": support.issue_id, "title": support.issue.title, "at": support.at}
             for support in Support.objects.filter(user=user).select_related("issue")
+        ],
+        "commitment_remarks": [
+            {
+                "commitment": remark.commitment_id,
+                "title": remark.commitment.title,
+                "remark": remark.text,
+                "at": remark.at,
+            }
+            for remark in CommitmentUpdate.objects.filter(
+                actor=user, kind=CommitmentUpdate.Kind.REMARK
+            ).select_related("commitment")
         ],
     }

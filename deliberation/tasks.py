@@ -59,3 +59,13 @@ def escalate_overdue_issues() -> int:
 @shared_task
 def close_resolved_issues() -> int:
     return services.close_resolved_issues()
+
+
+@shared_task
+def send_commitment_reminders() -> int:
+    return services.send_commitment_reminders()
+
+
+@shared_task
+def seal_timeline() -> int:
+    return len(services.seal_timeline())

@@ -174,6 +174,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communities.tasks.send_daily_digests",
         "schedule": 900.0,
     },
+    "send-commitment-reminders": {
+        "task": "deliberation.tasks.send_commitment_reminders",
+        "schedule": 900.0,
+    },
+    "seal-timeline": {
+        "task": "deliberation.tasks.seal_timeline",
+        "schedule": 3600.0,
+    },
 }
 # The daily digest goes out from this local hour on, once a day per person.
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)

@@ -3,7 +3,13 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
-from deliberation.models.commitments import Commitment, CommitmentQuerySet
+from deliberation.models.commitments import (
+    Commitment,
+    CommitmentPhoto,
+    CommitmentQuerySet,
+    CommitmentReminder,
+    CommitmentUpdate,
+)
 from deliberation.models.issues import (
     Category,
     FunnelCount,
@@ -16,11 +22,15 @@ from deliberation.models.issues import (
     Summons,
     Support,
 )
+from deliberation.models.timeline import TimelineSeal
 
 __all__ = [
     "Category",
     "Commitment",
+    "CommitmentPhoto",
     "CommitmentQuerySet",
+    "CommitmentReminder",
+    "CommitmentUpdate",
     "FunnelCount",
     "HouseholdVisit",
     "Issue",
@@ -30,4 +40,5 @@ __all__ = [
     "Lane",
     "Summons",
     "Support",
+    "TimelineSeal",
 ]

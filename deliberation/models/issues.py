@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Area, Household, Organization
+from communities.models import Area, Household, Membership, Organization, subtree_q
 
 
 class Lane(models.TextChoices):
@@ -103,6 +104,28 @@ class IssueQuerySet(models.QuerySet):
             return self
         return self.filter(self._in_reach_of(user))
 
+    def committable_by(self, user, roots: Iterable[str]) -> IssueQuerySet:
+        """Issues under the given places that the user may commit an organisation to: taken on
+        and not yet resolved; also just reported ones where the user accepts issues, since
+        committing accepts them. The commitment service checks each chosen one again."""
+        from communities import reach
+        from deliberation.rules import TRIAGE_KINDS
+
+        S = Issue.Status
+        fresh = Q(status=S.SUBMITTED)
+        if not user.is_superuser:
+            accepting = set(reach.managed_paths(user)) | set(
+                Membership.objects.active()
+                .filter(user=user, organization__kind__in=TRIAGE_KINDS)
+                .exclude(organization__kind=Organization.Kind.PROPERTY_FIRM)
+                .values_list("organization__area__path", flat=True)
+            )
+            fresh &= subtree_q(accepting, "area__path")
+        taken_on = Q(status__in=[S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS])
+        return self.filter(area_id__in=Area.objects.under_any(roots).values("id")).filter(
+            taken_on | fresh
+        )
+
     @staticmethod
     def _in_reach_of(user) -> Q:
         from communities import reach
@@ -117,8 +140,6 @@ class IssueQuerySet(models.QuerySet):
 
 
 def _organizations_of(user) -> list[int]:
-    from communities.models import Membership
-
     return list(
         Membership.objects.active().filter(user=user).values_list("organization_id", flat=True)
     )
@@ -306,7 +327,10 @@ class Issue(models.Model):
 
 class IssueEvent(models.Model):
     """One line of an issue's public timeline. Append-only: written once by a service, never
-    edited. The actor's role is kept as words ("居民", "物业服务企业"), never a resident's name."""
+    edited. The actor's role is kept as words ("居民", "物业服务企业"), never a resident's name.
+
+    The entries of each issue form a hash chain (`seq`, `hash`; see deliberation.timeline), so an
+    entry changed or removed behind the portal's back is found by `manage.py verify_timeline`."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("reported")
@@ -324,6 +348,8 @@ class IssueEvent(models.Model):
         RATED = "rated", _("rated")
         MEDIATED = "mediated", _("mediation outcome recorded")
         DISCUSSED = "discussed", _("discussed")
+        COMMITTED = "committed", _("publicly committed")
+        COMMITMENT_RESULT = "commit_result", _("commitment result")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("what"), max_length=16, choices=Kind.choices)
@@ -341,13 +367,45 @@ class IssueEvent(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    commitment = models.ForeignKey(
+        "deliberation.Commitment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issue_events",
+        verbose_name=_("public commitment"),
+    )
     # Set once the reporter and supporters were told; the sweep finds entries still waiting.
     notified_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The entry's place in its issue's chain and its hash (deliberation.timeline).
+    seq = models.PositiveIntegerField(editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    CHAIN_OWNER = "issue_id"
+    # What the hash covers: everything but the id and the notification stamp.
+    CHAINED_FIELDS = (
+        "issue_id",
+        "seq",
+        "kind",
+        "at",
+        "actor_id",
+        "actor_role",
+        "from_status",
+        "to_status",
+        "note",
+        "organization_id",
+        "area_id",
+        "commitment_id",
+    )
 
     class Meta:
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["at"], name="issue_event_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "seq"], name="issue_event_one_per_place"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.issue_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -3,7 +3,14 @@
 Callers import them from here: `from deliberation import services; services.submit_issue(...)`.
 """
 
-from deliberation.services.commitments import make_commitment
+from deliberation.services.commitments import (
+    answer_remark,
+    make_commitment,
+    record_commitment_result,
+    remark_on_commitment,
+    report_progress,
+    send_commitment_reminders,
+)
 from deliberation.services.issues import (
     RESIDENT,
     SYSTEM,
@@ -29,11 +36,13 @@ from deliberation.services.issues import (
     summon_department,
     support_issue,
 )
+from deliberation.services.timeline import seal_timeline
 
 __all__ = [
     "RESIDENT",
     "SYSTEM",
     "accept_issue",
+    "answer_remark",
     "assign_issue",
     "assign_mediator",
     "check_in",
@@ -45,12 +54,17 @@ __all__ = [
     "make_commitment",
     "merge_issue",
     "rate_issue",
+    "record_commitment_result",
     "record_household_visit",
     "record_mediation_outcome",
     "reject_issue",
+    "remark_on_commitment",
     "reopen_issue",
+    "report_progress",
     "resolve_issue",
     "reveal_reporter",
+    "seal_timeline",
+    "send_commitment_reminders",
     "start_work",
     "submit_issue",
     "summon_department",

@@ -1,8 +1,10 @@
 """Every write to a residents' issue: one function per step of its life.
 
 The life of an issue is the table TRANSITIONS below, checked in one place (`_transition`).
-Every step locks the issue row, checks who is acting, writes one append-only timeline entry,
-keeps the funnel counters, and notifies the reporter and supporters after commit.
+Every step locks the issue row, checks who is acting, writes one append-only timeline entry
+(chained to the one before it: deliberation.timeline), keeps the funnel counters, and notifies
+the reporter and supporters after commit. `_commit_issue` and `_settle_issue` are the issue's
+side of a public commitment; deliberation.services.commitments calls them.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from communities.background import enqueue_after_commit
 from communities.models import Area, Household, Membership, Organization, User, ancestor_paths
+from deliberation import timeline
 from deliberation.models import (
     Category,
+    Commitment,
     FunnelCount,
     HouseholdVisit,
     Issue,
@@ -41,6 +45,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "reject": (frozenset({S.SUBMITTED}), S.REJECTED, E.REJECTED),
     "merge": (frozenset({S.SUBMITTED, S.ACCEPTED}), S.MERGED, E.MERGED),
     "assign": (frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.ASSIGNED, E.ASSIGNED),
+    # A public commitment takes an accepted issue on: it goes to the organisation that commits.
+    "commit": (frozenset({S.ACCEPTED}), S.ASSIGNED, E.COMMITTED),
     "start": (frozenset({S.ASSIGNED}), S.IN_PROGRESS, E.STARTED),
     "resolve": (frozenset({S.ASSIGNED, S.IN_PROGRESS}), S.RESOLVED, E.RESOLVED),
     "close": (frozenset({S.RESOLVED}), S.CLOSED, E.CLOSED),
@@ -188,10 +194,13 @@ def _transition(
     perm: str | None,
     note: str = "",
     fields: dict | None = None,
+    role: str | None = None,
     **event,
 ) -> tuple[Issue, IssueEvent]:
     """Move the issue along TRANSITIONS, or refuse with a message saying why not. `fields` are
-    saved in the same UPDATE as the status (a merged issue names its target at once)."""
+    saved in the same UPDATE as the status (a merged issue names its target at once). `perm=None`
+    means the caller has checked who may act; `role` names who acted when the caller knows better
+    than `_role_of` (an organisation keeping its public commitment)."""
     allowed_from, to_status, kind = TRANSITIONS[action]
     issue = _locked(issue)
     if perm is not None and (by is None or not by.has_perm(perm, issue)):
@@ -211,7 +220,7 @@ def _transition(
         issue,
         kind=kind,
         by=by,
-        role=_role_of(by, issue),
+        role=role or _role_of(by, issue),
         from_status=from_status,
         to_status=to_status,
         note=note,
@@ -226,6 +235,7 @@ def _action_label(action: str) -> str:
         "reject": _("rejected"),
         "merge": _("merged"),
         "assign": _("assigned"),
+        "commit": _("committed"),
         "start": _("started"),
         "resolve": _("resolved"),
         "close": _("closed"),
@@ -291,14 +301,20 @@ def assign_issue(*, issue: Issue, organization: Organization, by: User, note: st
         note=note,
         organization=organization,
     )
+    _given_to(issue, organization, at=event.at)
+    _notify_after_commit(issue, event)
+    return issue
+
+
+def _given_to(issue: Issue, organization: Organization, *, at) -> None:
+    """The issue is now the organisation's. The funnel's `committed` counts an issue once, the
+    first time a party takes it on, whether by assignment or by a public commitment."""
     first_time = issue.assigned_at is None
     issue.assigned_to = organization
-    issue.assigned_at = issue.assigned_at or event.at
+    issue.assigned_at = issue.assigned_at or at
     issue.save(update_fields=["assigned_to", "assigned_at"])
     if first_time:
         _count(issue, committed=1)
-    _notify_after_commit(issue, event)
-    return issue
 
 
 def _organization_reaches(organization: Organization, area: Area) -> bool:
@@ -318,15 +334,27 @@ def resolve_issue(*, issue: Issue, by: User, note: str, photos: list | None = No
     """民办: the work is done; the note says what was done, photos may show it."""
     if not note.strip():
         raise ValidationError({"note": _("Say what was done.")})
-    issue, event = _transition(
-        issue, "resolve", by=by, perm="deliberation.work_on_issue", note=note.strip()
+    return _resolve(
+        issue, by=by, perm="deliberation.work_on_issue", note=note.strip(), photos=photos
     )
-    issue.resolved_at = event.at
+
+
+def _resolve(
+    issue: Issue,
+    *,
+    by: User | None,
+    perm: str | None,
+    note: str,
+    photos: list | None = None,
+    **event,
+) -> Issue:
+    issue, entry = _transition(issue, "resolve", by=by, perm=perm, note=note, **event)
+    issue.resolved_at = entry.at
     issue.save(update_fields=["resolved_at"])
     for photo in photos or []:
-        IssuePhoto.objects.create(issue=issue, event=event, image=photo)
+        IssuePhoto.objects.create(issue=issue, event=entry, image=photo)
     _count(issue, resolved=1, resolved_on_time=int(issue.resolved_at <= issue.deadline))
-    _notify_after_commit(issue, event)
+    _notify_after_commit(issue, entry)
     return issue
 
 
@@ -402,6 +430,102 @@ def close_resolved_issues(*, now=None) -> int:
         _close(issue, by=None, note=_("Closed automatically 7 days after it was resolved."))
         closed += 1
     return closed
+
+
+# --- Public commitments: the issue's side ------------------------------------------------------
+
+
+def _commit_issue(issue: Issue, *, commitment: Commitment, by: User) -> Issue:
+    """An organisation publicly commits to the issue (公开承诺). Its timeline says who committed to
+    what, by when; an accepted issue is given to that organisation on the way ("commit" in
+    TRANSITIONS), one already being worked on keeps its party. A report not yet accepted is
+    accepted first, by the same person. The commitment service has checked who may commit and
+    that the issue can be committed to (`committable_statuses`)."""
+    organization = commitment.organization
+    issue = _locked(issue)
+    if issue.status == S.SUBMITTED:
+        issue = accept_issue(issue=issue, by=by)
+    note = _("%(organization)s commits to “%(title)s” by %(due)s.") % {
+        "organization": organization.name,
+        "title": commitment.title,
+        "due": commitment.due_on.isoformat(),
+    }
+    if issue.status == S.ACCEPTED:
+        issue, event = _transition(
+            issue,
+            "commit",
+            by=by,
+            perm=None,
+            note=note,
+            role=organization.name,
+            organization=organization,
+            commitment=commitment,
+        )
+        _given_to(issue, organization, at=event.at)
+    elif issue.status in (S.ASSIGNED, S.IN_PROGRESS):
+        event = _record(
+            issue,
+            kind=E.COMMITTED,
+            by=by,
+            role=organization.name,
+            note=note,
+            organization=organization,
+            commitment=commitment,
+        )
+    else:
+        raise ValidationError(
+            {"issues": _("Issue #%(pk)s is no longer open.") % {"pk": issue.pk}},
+            code="invalid_transition",
+        )
+    _notify_after_commit(issue, event)
+    return issue
+
+
+def committable_statuses(user: User, issue: Issue) -> frozenset[str]:
+    """What an issue may be in for the user to commit to it: taken on and not yet done; also
+    just reported, when the user may accept it (committing accepts it)."""
+    taken_on = frozenset({S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS})
+    if user.has_perm("deliberation.triage_issue", issue):
+        return taken_on | {S.SUBMITTED}
+    return taken_on
+
+
+def _settle_issue(issue: Issue, *, commitment: Commitment, by: User) -> Issue:
+    """The commitment has its result. Fulfilled: the issue is resolved, if it is still being
+    worked on, through the same step as any resolution (the note says what was done). Partly or
+    not fulfilled: it stays open, and its timeline says so and why."""
+    issue = _locked(issue)
+    if issue.status not in (S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS):
+        return issue  # resolved, closed or merged meanwhile: nothing left to settle
+    organization = commitment.organization
+    if commitment.status == Commitment.Status.FULFILLED and issue.status != S.ACCEPTED:
+        note = commitment.result_note or _(
+            "Done: the public commitment “%(title)s” is fulfilled."
+        ) % {"title": commitment.title}
+        return _resolve(
+            issue,
+            by=by,
+            perm=None,
+            note=note,
+            role=organization.name,
+            organization=organization,
+            commitment=commitment,
+        )
+    note = _("%(result)s: %(reason)s") % {
+        "result": commitment.get_status_display(),
+        "reason": commitment.result_note,
+    }
+    event = _record(
+        issue,
+        kind=E.COMMITMENT_RESULT,
+        by=by,
+        role=organization.name,
+        note=note,
+        organization=organization,
+        commitment=commitment,
+    )
+    _notify_after_commit(issue, event)
+    return issue
 
 
 # --- Escalation: 社区呼叫、街道吹哨、部门报到 ---------------------------------------------------------
@@ -595,17 +719,25 @@ def _record(
     note: str = "",
     organization: Organization | None = None,
     area: Area | None = None,
+    commitment: Commitment | None = None,
 ) -> IssueEvent:
-    return IssueEvent.objects.create(
-        issue=issue,
-        kind=kind,
-        actor=by,
-        actor_role=role,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        organization=organization,
-        area=area,
+    """Append one entry to the issue's timeline, linked into its hash chain. The issue row is
+    locked first (most callers hold the lock already), so entries of one issue are chained one
+    after another, never two onto the same predecessor."""
+    Issue.objects.select_for_update().filter(pk=issue.pk).values_list("pk", flat=True).get()
+    return timeline.append(
+        IssueEvent(
+            issue=issue,
+            kind=kind,
+            actor=by,
+            actor_role=role,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            organization=organization,
+            area=area,
+            commitment=commitment,
+        )
     )
 
 

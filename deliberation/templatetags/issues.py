@@ -22,6 +22,7 @@ ACTOR_WORDS = {
     "resident": _("resident"),
     "system": _("the portal"),
     "administrator": _("administrator"),
+    "public_supervisor": _("public supervisor"),
 }
 
 
@@ -33,7 +34,8 @@ def next_step(issue: Issue) -> str:
 
 @register.filter
 def who(event: IssueEvent) -> str:
-    """The role that acted: an organisation's name, or "resident", never a resident's name."""
+    """The role that acted, on an issue's or a commitment's timeline: an organisation's name,
+    or "resident", "public supervisor", never a person's name."""
     return (
         str(ACTOR_WORDS[event.actor_role]) if event.actor_role in ACTOR_WORDS else event.actor_role
     )

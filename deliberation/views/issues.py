@@ -137,7 +137,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     events = (
         IssueEvent.objects.filter(issue=issue)
-        .select_related("organization", "area")
+        .select_related("organization", "area", "commitment")
         .prefetch_related("photos")
     )
     context = {
@@ -145,6 +145,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ancestors": Area.objects.above(issue.area),
         "events": events,
         "photos": issue.photos.filter(event__isnull=True),
+        "commitments": issue.commitments.select_related("organization").order_by("made_at"),
         "can_triage": user.has_perm("deliberation.triage_issue", issue),
         "can_work": user.has_perm("deliberation.work_on_issue", issue),
         "can_rate": issue.status == Issue.Status.RESOLVED

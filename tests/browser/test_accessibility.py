@@ -4,11 +4,13 @@ axe-core is vendored from its npm package (tests/browser/vendor/axe.min.js) and 
 Playwright; serious and critical violations fail the test.
 """
 
+import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from communities import services as community_services
 from deliberation import services as deliberation_services
@@ -46,6 +48,20 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
 ):
     issue = report()
     deliberation_services.accept_issue(issue=issue, by=people.owners_member)
+    hallway = deliberation_services.accept_issue(
+        issue=report(title="楼道灯不亮"), by=people.owners_member
+    )
+    commitment = deliberation_services.make_commitment(
+        organization=firm,
+        area=tree.K1,
+        title="两周内修好小区全部路灯",
+        due_on=timezone.localdate() + datetime.timedelta(days=14),
+        by=people.firm_staff,
+        issues=[hallway],
+    )
+    deliberation_services.report_progress(
+        commitment=commitment, by=people.firm_staff, progress=40, text="已排查线路"
+    )
     community_services.book_space(
         space=room, starts_at=at(1, 10), ends_at=at(1, 12), by=people.resident, purpose="象棋"
     )
@@ -77,6 +93,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:notice_print", args=[notice.pk]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
+            commitment.get_absolute_url(),
+            reverse("deliberation:area_commitments", args=[tree.C1.code]),
+            reverse("deliberation:area_register", args=[tree.C1.code]),
             reverse("communities:area_spaces", args=[tree.K1.code]),
             room.get_absolute_url(),
         ],
@@ -98,6 +117,11 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:booking_queue"),
             reverse("communities:notice_create", args=[tree.K1.code]),
             notice.get_absolute_url(),
+        ],
+        people.firm_staff.username: [
+            reverse("deliberation:commitment_new"),
+            commitment.get_absolute_url(),
+            reverse("deliberation:staff_commitments"),
         ],
     }
     found = {}

@@ -2,10 +2,11 @@ from collections import Counter, defaultdict
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from communities.models import Area, ancestor_paths
-from deliberation.models import FunnelCount, Issue
+from deliberation.models import Commitment, FunnelCount, Issue
 from deliberation.selectors import FUNNEL_FIELDS
 
 
@@ -53,11 +54,14 @@ class Command(BaseCommand):
     def _recount(self) -> dict[tuple[int, object], Counter]:
         ids_by_path = dict(Area.objects.values_list("path", "pk"))
         counts: dict[tuple[int, object], Counter] = defaultdict(Counter)
-        rows = Issue.objects.values_list(
+        # Committed: given to a party, by assignment or by a public commitment, counted once.
+        answered = Commitment.issues.through.objects.filter(issue_id=OuterRef("pk"))
+        rows = Issue.objects.annotate(answered=Exists(answered)).values_list(
             "area__path",
             "submitted_at",
             "accepted_at",
             "assigned_at",
+            "answered",
             "status",
             "resolved_at",
             "deadline",
@@ -69,6 +73,7 @@ class Command(BaseCommand):
             submitted,
             accepted,
             assigned,
+            answered,
             status,
             resolved,
             deadline,
@@ -77,7 +82,7 @@ class Command(BaseCommand):
             month = timezone.localtime(submitted).date().replace(day=1)
             row = Counter(collected=1)
             row["accepted"] = int(accepted is not None)
-            row["committed"] = int(assigned is not None)
+            row["committed"] = int(assigned is not None or answered)
             is_resolved = status in done and resolved is not None
             row["resolved"] = int(is_resolved)
             row["resolved_on_time"] = int(is_resolved and resolved <= deadline)
