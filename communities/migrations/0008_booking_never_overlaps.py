@@ -6,7 +6,7 @@
 `btree_gist` lets the GiST index compare `space_id` with `=`. The constraint is kept out of the
 model state on purpose: SQLite has no exclusion constraints, and a later migration that remakes
 the table there would try to create it. On SQLite, `communities.services.spaces` checks for
-overlaps inside a transaction that holds the write lock from BEGIN (ADR 0006).
+overlaps inside a transaction that holds the write lock from BEGIN (ADR 0007).
 
 Not `BtreeGistExtension()`: its backwards step queries `pg_extension` on every database, and
 dropping an extension other tables may use is not this migration's business.

@@ -4,7 +4,7 @@ No two bookings that hold a room (waiting for approval, or approved) overlap. On
 exclusion constraint, `booking_never_overlaps`, refuses them whatever writes the rows; it is
 created by migration 0006 and kept out of the model state because SQLite cannot hold it. On
 SQLite the check in `communities.services.spaces` runs inside a transaction that took the write
-lock at BEGIN, so two bookings are checked one after the other (see ADR 0006).
+lock at BEGIN, so two bookings are checked one after the other (see ADR 0007).
 """
 
 from __future__ import annotations

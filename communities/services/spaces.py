@@ -6,7 +6,7 @@ writes. On PostgreSQL the lock queues concurrent bookings of one room, so the se
 the first and gets a message saying when the room is free; the exclusion constraint
 `booking_never_overlaps` is the last guard, and its error is turned into the same message. On
 SQLite the transaction took the write lock at BEGIN (`transaction_mode=IMMEDIATE`), so the
-check and the insert of two bookings never interleave (ADR 0006).
+check and the insert of two bookings never interleave (ADR 0007).
 
 Locks are taken room first, then booking, in every function that takes both.
 """
