@@ -145,3 +145,11 @@ class PartyRegistrationForm(forms.ModelForm):
     class Meta:
         model = PartyRegistration
         fields = ["community", "home_organization", "show_publicly"]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("What will use the token"),
+        max_length=60,
+        help_text=_("A name you will recognise in this list, such as “12345 hotline”."),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import notices, people, places
+from communities.views import notices, people, places, tokens
 
 app_name = "communities"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("me/messages/", people.inbox, name="inbox"),
     path("me/household/", people.household_claim, name="household_claim"),
     path("me/party/", people.party_register, name="party_register"),
+    path("me/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("me/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
     path(
         "staff/claims/<int:pk>/<slug:decision>/", people.residency_decide, name="residency_decide"

@@ -15,8 +15,11 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.tokens import ApiToken, ApiTokenQuerySet, hash_secret
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenQuerySet",
     "Area",
     "AreaRole",
     "Grid",
@@ -31,5 +34,6 @@ __all__ = [
     "Residency",
     "User",
     "ancestor_paths",
+    "hash_secret",
     "subtree_q",
 ]

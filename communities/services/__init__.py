@@ -27,6 +27,7 @@ from communities.services.places import (
     move_area,
     rename_area,
 )
+from communities.services.tokens import create_api_token, revoke_api_token, use_api_token
 
 __all__ = [
     "add_membership",
@@ -34,6 +35,7 @@ __all__ = [
     "check_level_fits",
     "claim_household",
     "confirm_party_registration",
+    "create_api_token",
     "create_area",
     "create_household",
     "end_membership",
@@ -45,8 +47,10 @@ __all__ = [
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "revoke_api_token",
     "set_display_preferences",
     "set_mobile_number",
     "unpublish_notice",
+    "use_api_token",
     "verify_residency",
 ]
