@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import BasePagination
@@ -71,10 +73,19 @@ class UserThrottle(_RatesFromSettings, UserRateThrottle):
 # --- Errors ------------------------------------------------------------------------------------
 
 
+class TooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = gettext_lazy("The request is too large.")
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus the two exceptions services raise: a `ValidationError` is a 400 with
-    its messages keyed by field (or `detail`), a `PermissionDenied` a 403 with its message."""
-    if isinstance(exc, DjangoValidationError):
+    its messages keyed by field (or `detail`), a `PermissionDenied` a 403 with its message; a
+    body over Django's upload limit is a 413, not the HTML error page."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge()
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)
         else:

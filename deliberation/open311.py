@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
@@ -140,9 +141,11 @@ def _error_document(status_code: int, descriptions: list[str]) -> Document:
 
 def handle_exception(exc, context):
     """Every refusal in the specification's error format: 400 for bad input, 403 for a wrong
-    api_key or a place the key may not file for, 404 for what does not exist, 429 when
-    throttled; never a 500 for anything a client sends."""
-    if isinstance(exc, Http404):
+    api_key or a place the key may not file for, 404 for what does not exist, 413 for a body
+    over Django's limit, 429 when throttled; never a 500 for anything a client sends."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = Open311Error(413, _("The request is too large."))
+    elif isinstance(exc, Http404):
         exc = Open311Error(404, str(exc) or _("Not found."))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = Open311Error(403, str(exc) or _("You may not do this here."))
