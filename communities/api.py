@@ -122,7 +122,7 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
 
 class NoticeSerializer(serializers.ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:

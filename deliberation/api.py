@@ -72,7 +72,7 @@ class IssueSerializer(serializers.ModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     handling_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -116,8 +116,8 @@ class IssueEventSerializer(serializers.ModelSerializer):
     """A line of the public timeline: who acted as a role's words, never a resident's name."""
 
     who = serializers.SerializerMethodField()
-    organization = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organization = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     photos = serializers.SerializerMethodField()
 
     class Meta:
