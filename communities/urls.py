@@ -19,6 +19,7 @@ urlpatterns = [
     path("me/tokens/", tokens.api_tokens, name="api_tokens"),
     path("me/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
+    path("staff/claims/<int:pk>/reveal/", people.residency_reveal, name="residency_reveal"),
     path(
         "staff/claims/<int:pk>/<slug:decision>/", people.residency_decide, name="residency_decide"
     ),

@@ -15,6 +15,7 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import ErasureRequest, PersonalDataAccess
 from communities.models.tokens import ApiToken, ApiTokenQuerySet, hash_secret
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "ApiTokenQuerySet",
     "Area",
     "AreaRole",
+    "ErasureRequest",
     "Grid",
     "Household",
     "Membership",
@@ -31,6 +33,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "Residency",
     "User",
     "ancestor_paths",

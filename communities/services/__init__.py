@@ -27,11 +27,19 @@ from communities.services.places import (
     move_area,
     rename_area,
 )
+from communities.services.privacy import (
+    cancel_erasure,
+    erase_person,
+    record_personal_data_access,
+    request_erasure,
+    reveal_claimant,
+)
 from communities.services.tokens import create_api_token, revoke_api_token, use_api_token
 
 __all__ = [
     "add_membership",
     "assign_area_role",
+    "cancel_erasure",
     "check_level_fits",
     "claim_household",
     "confirm_party_registration",
@@ -39,14 +47,18 @@ __all__ = [
     "create_area",
     "create_household",
     "end_membership",
+    "erase_person",
     "mark_notifications_read",
     "move_area",
     "notify",
     "notify_many",
     "publish_notice",
+    "record_personal_data_access",
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "request_erasure",
+    "reveal_claimant",
     "revoke_api_token",
     "set_display_preferences",
     "set_mobile_number",

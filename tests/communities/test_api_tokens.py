@@ -137,3 +137,23 @@ def test_nobody_revokes_another_persons_token_from_the_page(client, people, toke
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+# --- The person's own data -------------------------------------------------------------------------
+
+
+def test_the_download_lists_a_persons_tokens_without_their_secrets(client, people, token_for):
+    import json
+
+    secret = token_for(people.community_staff)
+    client.force_login(people.community_staff)
+    data = json.loads(client.get(reverse("my_data_download")).content)
+    assert [token["name"] for token in data["api_tokens"]] == ["12345 热线"]
+    assert secret not in json.dumps(data)
+
+
+def test_erasing_a_person_revokes_their_tokens(people, token_for):
+    secret = token_for(people.community_staff)
+    services.erase_person(user=people.community_staff)
+    assert ApiToken.objects.get().revoked_at is not None
+    assert services.use_api_token(secret=secret) is None

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0004_notices'),
+        ('communities', '0006_erasure_requests'),
     ]
 
     operations = [
