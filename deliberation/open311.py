@@ -439,7 +439,7 @@ class RequestList(Open311View):
             )
         area = self._place(user, data)
         issue = services.submit_issue(
-            title=_title(description),
+            title=title_from(description),
             description=description,
             category=category,
             area=area,
@@ -511,7 +511,7 @@ class RequestList(Open311View):
         return area
 
 
-def _title(description: str) -> str:
+def title_from(description: str) -> str:
     first_line = description.splitlines()[0].strip()
     if len(first_line) <= TITLE_LENGTH:
         return first_line
