@@ -9,7 +9,9 @@ document.addEventListener("DOMContentLoaded", function () {
   window.SwaggerUIBundle({
     url: element.dataset.schemaUrl,
     domNode: element,
-    deepLinking: true,
+    // Deep links put an <a> inside each operation's <button>: nested controls that screen readers
+    // cannot use (axe: nested-interactive).
+    deepLinking: false,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     // "Try it out" from a logged-in browser uses the session: send Django's CSRF token.
@@ -21,4 +23,11 @@ document.addEventListener("DOMContentLoaded", function () {
       return request;
     },
   });
+
+  // Swagger UI leaves a parameter's value list without a label; name it after its parameter.
+  new MutationObserver(function () {
+    element.querySelectorAll("tr[data-param-name] select:not([aria-label])").forEach(function (select) {
+      select.setAttribute("aria-label", select.closest("tr").dataset.paramName);
+    });
+  }).observe(element, { childList: true, subtree: true });
 });

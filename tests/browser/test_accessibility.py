@@ -55,6 +55,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:area_notices", args=[tree.K1.code]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
+            reverse("api_reference"),
         ],
         people.resident.username: [
             reverse("deliberation:report_issue"),
@@ -67,6 +68,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:staff_queue"),
             issue.get_absolute_url(),
             reverse("communities:residency_queue"),
+            reverse("communities:api_tokens"),
         ],
     }
     found = {}
