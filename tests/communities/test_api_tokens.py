@@ -157,3 +157,17 @@ def test_erasing_a_person_revokes_their_tokens(people, token_for):
     services.erase_person(user=people.community_staff)
     assert ApiToken.objects.get().revoked_at is not None
     assert services.use_api_token(secret=secret) is None
+
+
+def test_an_administrator_revokes_a_leaked_token_in_the_admin(
+    client, admin_user, people, token_for
+):
+    token_for(people.community_staff)
+    token = ApiToken.objects.get()
+    client.force_login(admin_user)
+    changelist = reverse("admin:communities_apitoken_changelist")
+    listed = client.get(changelist)
+    assert token.prefix in listed.content.decode() and token.key_hash not in listed.content.decode()
+    client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
