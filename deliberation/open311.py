@@ -50,6 +50,7 @@ MAX_REQUESTS = 1000
 MAX_DESCRIPTION = Issue._meta.get_field("description").max_length
 TITLE_LENGTH = Issue._meta.get_field("title").max_length
 
+PHOTOS = IssuePhoto._meta.get_field("image").storage
 OPEN = (
     Issue.Status.SUBMITTED,
     Issue.Status.ACCEPTED,
@@ -325,7 +326,7 @@ def _request_row(issue: Issue, request, places: dict[str, str]) -> dict:
         ),
         "address_id": issue.area.code,
         "zipcode": "",
-        "media_url": request.build_absolute_uri(settings.MEDIA_URL + issue.first_photo)
+        "media_url": request.build_absolute_uri(PHOTOS.url(issue.first_photo))
         if issue.first_photo
         else "",
     }

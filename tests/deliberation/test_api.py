@@ -158,12 +158,20 @@ def test_the_queue_filters_work_on_the_api(as_user, people, report):
         {"page": "abc"},
         {"page_size": "1000"},
         {"order": "password"},
+        {"assigned_to": "99999999999999999999999"},
+        {"assigned_to": "1e400"},
     ],
 )
 def test_bad_filters_are_400_not_500(client, db, query):
     response = client.get("/api/v1/issues/", query)
     assert response.status_code == 400
     assert response.json()
+
+
+def test_the_staff_queue_page_survives_an_organisation_number_past_any_integer(as_user, people):
+    client = as_user(people.community_staff)
+    response = client.get("/staff/issues/", {"assigned_to": "99999999999999999999999"})
+    assert response.status_code == 200
 
 
 def test_pages_link_to_each_other_without_counting(client, report):
