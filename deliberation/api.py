@@ -298,7 +298,10 @@ class IssueViewSet(
         return queryset
 
     def _detail(self, issue: Issue, status_code=status.HTTP_200_OK) -> Response:
-        issue = self.get_queryset().get(pk=issue.pk)
+        """The issue as the caller now sees it; nothing if the step took it out of their sight."""
+        issue = self.get_queryset().filter(pk=issue.pk).first()
+        if issue is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(self.get_serializer(issue).data, status=status_code)
 
     def create(self, request, *args, **kwargs):

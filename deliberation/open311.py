@@ -14,7 +14,9 @@ our areas: `address_id` is an area's code; coordinates are accepted and not kept
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -85,10 +87,14 @@ SINGULAR = {
 }
 
 
+# Characters XML 1.0 cannot carry at all; a description typed with one must not break the list.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else NOT_IN_XML.sub("", str(value))
 
 
 def _append(parent: ElementTree.Element, name: str, value) -> None:
@@ -169,6 +175,14 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
+def _form(request) -> Mapping:
+    """The posted parameters: a form as the specification says (JSON accepted too), and
+    nothing else: a JSON list or number is refused."""
+    if not isinstance(request.data, Mapping):
+        raise Open311Error(400, _("Send the parameters as a form (key=value)."))
+    return request.data
+
+
 class Open311View(APIView):
     renderer_classes = [XMLRenderer, JSONRenderer]
     parser_classes = [parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser]
@@ -184,7 +198,7 @@ class Open311View(APIView):
     def caller(self, request):
         """The owner of the api_key sent, or the public. A wrong key is refused, never
         treated as anonymous, so the integration notices."""
-        key = request.data.get("api_key") if request.method == "POST" else None
+        key = _form(request).get("api_key") if request.method == "POST" else None
         key = key or request.query_params.get("api_key")
         if not key:
             return AnonymousUser()
@@ -360,6 +374,8 @@ def _moment(name: str, raw: str, *, end: bool = False) -> datetime.datetime:
             _("%(name)s must be a date and time such as 2026-11-05T08:15:30+08:00.")
             % {"name": name},
         )
+    if not 2000 <= moment.year <= 2999:
+        raise Open311Error(400, _("%(name)s must lie between 2000 and 2999.") % {"name": name})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -424,7 +440,7 @@ class RequestList(Open311View):
     @extend_schema(exclude=True)
     def post(self, request, format=None):
         """File a request as the api_key's owner, recording for the requester."""
-        data = request.data
+        data = _form(request)
         user = self.caller(request)
         if not user.is_authenticated:
             raise Open311Error(403, _("An api_key is required to file a request."))

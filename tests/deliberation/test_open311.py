@@ -73,3 +73,19 @@ def test_listing_requests_costs_the_same_queries_at_any_size(
     with django_assert_max_num_queries(3):
         response = client.get("/open311/v2/requests.json")
     assert len(response.json()) == 11
+
+
+def test_a_description_with_control_characters_still_gives_well_formed_xml(client, report):
+    import xml.etree.ElementTree as ET
+
+    report(description="路灯\x0b不亮\x01了")
+    root = ET.fromstring(client.get("/open311/v2/requests.xml").content)
+    assert root.find("request").findtext("description") == "路灯不亮了"
+
+
+def test_a_json_list_or_a_far_date_is_refused_with_the_error_document(client, db):
+    posted = client.post("/open311/v2/requests.json", "[1, 2]", content_type="application/json")
+    assert posted.status_code == 400 and posted.json()[0]["code"] == 400
+    for far in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59"):
+        response = client.get("/open311/v2/requests.json", {"end_date": far})
+        assert response.status_code == 400
