@@ -16,6 +16,7 @@ from communities.models.people import (
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
 from communities.models.privacy import ErasureRequest, PersonalDataAccess
+from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
 from communities.models.tokens import ApiToken, ApiTokenQuerySet, hash_secret
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "ApiTokenQuerySet",
     "Area",
     "AreaRole",
+    "Booking",
+    "BookingQuerySet",
     "ErasureRequest",
     "Grid",
     "Household",
@@ -35,6 +38,8 @@ __all__ = [
     "PartyRegistration",
     "PersonalDataAccess",
     "Residency",
+    "Space",
+    "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "hash_secret",

@@ -34,11 +34,24 @@ from communities.services.privacy import (
     request_erasure,
     reveal_claimant,
 )
+from communities.services.spaces import (
+    approve_booking,
+    book_space,
+    booking_organizations,
+    cancel_booking,
+    create_space,
+    reject_booking,
+    reschedule_booking,
+)
 from communities.services.tokens import create_api_token, revoke_api_token, use_api_token
 
 __all__ = [
     "add_membership",
+    "approve_booking",
     "assign_area_role",
+    "book_space",
+    "booking_organizations",
+    "cancel_booking",
     "cancel_erasure",
     "check_level_fits",
     "claim_household",
@@ -46,6 +59,7 @@ __all__ = [
     "create_api_token",
     "create_area",
     "create_household",
+    "create_space",
     "end_membership",
     "erase_person",
     "mark_notifications_read",
@@ -55,9 +69,11 @@ __all__ = [
     "publish_notice",
     "record_personal_data_access",
     "register_party_member",
+    "reject_booking",
     "reject_residency",
     "rename_area",
     "request_erasure",
+    "reschedule_booking",
     "reveal_claimant",
     "revoke_api_token",
     "set_display_preferences",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0006_erasure_requests'),
+        ('communities', '0008_booking_never_overlaps'),
     ]
 
     operations = [
