@@ -5,6 +5,8 @@ so the whole run stays within a minute or two."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -13,6 +15,18 @@ from governance.wsgi import application
 
 # Generating the schema reads no rows, so it can be loaded when the module is collected.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def one_connection_for_the_whole_test():
+    """Django's test client unhooks `close_old_connections` so that a request does not close
+    the test's connection (and its transaction) on PostgreSQL; schemathesis calls the WSGI app
+    directly, so the same is done here."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
