@@ -12,10 +12,12 @@ from communities import reach
 from communities.models import (
     ApiToken,
     AreaRole,
+    DigestSend,
     ErasureRequest,
     Grid,
     Membership,
     Notification,
+    NotificationPreference,
     PartyRegistration,
     PersonalDataAccess,
     Residency,
@@ -65,7 +67,8 @@ def cancel_erasure(*, user: User) -> int:
 def erase_person(*, user: User) -> User:
     """Communities' part of an erasure: the account keeps its row (issues, ledgers and audit
     trails point at it) but loses every personal detail and can no longer log in; homes,
-    posts and roles end; the inbox and the party registration go; API tokens are revoked."""
+    posts and roles end; the inbox, its mail settings and the party registration go; API
+    tokens are revoked."""
     user = User.objects.select_for_update().get(pk=user.pk)
     today = timezone.localdate()
     Residency.objects.filter(
@@ -77,6 +80,8 @@ def erase_person(*, user: User) -> User:
     Grid.objects.filter(worker=user).update(worker=None)
     PartyRegistration.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
+    DigestSend.objects.filter(user=user).delete()
     ApiToken.objects.active().filter(owner=user).update(revoked_at=timezone.now())
     user.username = f"erased-{user.pk}"
     user.full_name = ""
