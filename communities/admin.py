@@ -7,6 +7,7 @@ from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from communities.models import (
+    ApiToken,
     Area,
     AreaRole,
     Booking,
@@ -28,7 +29,7 @@ from communities.models import (
     Space,
     User,
 )
-from communities.services import check_level_fits
+from communities.services import check_level_fits, revoke_api_token
 
 
 class AreaAdminForm(MoveNodeForm):
@@ -292,3 +293,22 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["space__name", "purpose", "organization__name"]
     list_select_related = ["space", "organization", "booked_by"]
     date_hierarchy = "starts_at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tokens are made by their owners on /me/tokens/ (the secret is shown only there, once);
+    administrators read the list and revoke one that leaked, through the service."""
+
+    list_display = ["name", "prefix", "owner", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "last_used_at"]
+    search_fields = ["name", "prefix", "owner__username"]
+    list_select_related = ["owner"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            revoke_api_token(token=token, by=request.user)
+        self.message_user(request, _("The tokens were revoked; they no longer work."))

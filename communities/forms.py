@@ -348,3 +348,11 @@ class NotificationPreferenceForm(forms.Form):
         required=False,
         help_text=_("Messages already mailed on their own are not repeated in it."),
     )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("What will use the token"),
+        max_length=60,
+        help_text=_("A name you will recognise in this list, such as “12345 hotline”."),
+    )

@@ -219,3 +219,18 @@ rules.add_perm(
 rules.add_perm(
     "communities.decide_booking", is_authenticated & (is_superuser | looks_after_booked_space)
 )
+
+
+@rules.predicate
+def acts_somewhere(user) -> bool:
+    """Staff, or a member of any organisation: who an integration may stand for."""
+    return bool(reach.managed_paths(user) or reach.acting_paths(user))
+
+
+@rules.predicate
+def owns_token(user, token) -> bool:
+    return token is not None and token.owner_id == user.pk
+
+
+rules.add_perm("communities.create_api_token", is_authenticated & (is_superuser | acts_somewhere))
+rules.add_perm("communities.revoke_api_token", is_authenticated & (is_superuser | owns_token))

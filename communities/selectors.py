@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from communities.models import (
+    ApiToken,
     AreaRole,
     DigestSend,
     Membership,
@@ -78,6 +79,16 @@ def personal_data(user: User) -> dict:
         "digests_mailed": [
             {"day": digest.day, "messages": digest.messages, "at": digest.sent_at}
             for digest in DigestSend.objects.filter(user=user)
+        ],
+        "api_tokens": [
+            {
+                "name": token.name,
+                "begins_with": token.prefix,
+                "created_at": token.created_at,
+                "last_used_at": token.last_used_at,
+                "revoked_at": token.revoked_at,
+            }
+            for token in ApiToken.objects.filter(owner=user)
         ],
         "who_saw_my_contact_details": [
             {"by": str(access.viewer), "where": access.context, "at": access.at}

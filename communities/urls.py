@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import inbox, notices, people, places, spaces
+from communities.views import inbox, notices, people, places, spaces, tokens
 
 app_name = "communities"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("me/household/", people.household_claim, name="household_claim"),
     path("me/party/", people.party_register, name="party_register"),
     path("me/bookings/", spaces.my_bookings, name="my_bookings"),
+    path("me/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("me/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
     path("staff/claims/<int:pk>/reveal/", people.residency_reveal, name="residency_reveal"),
     path(

@@ -19,8 +19,13 @@ class StaffQueueFilter(django_filters.FilterSet):
         label=_("Kind of problem"), queryset=Category.objects.all(), to_field_name="code"
     )
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Issue.Channel.choices)
+    # Bounded: a number past the database's integer range would overflow in the query.
     assigned_to = django_filters.NumberFilter(
-        label=_("Responsible organisation"), field_name="assigned_to_id"
+        label=_("Responsible organisation"),
+        field_name="assigned_to_id",
+        min_value=1,
+        max_value=2**63 - 1,
+        decimal_places=0,
     )
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="only_overdue")
     submitted_after = django_filters.DateFilter(

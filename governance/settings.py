@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "treebeard",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "communities",
     "deliberation",
     "volunteers",
@@ -301,6 +304,58 @@ LOGGING = {
     "filters": {"redact": {"()": "governance.logging.RedactPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- The API ----------------------------------------------------------------------------------
+
+# Integrations send `Authorization: Token <secret>` (made in /me/tokens/); the browser its
+# session, with CSRF enforced on writes. Who may see or do what is decided by `visible_to()`
+# and the services, as for the pages; the API only asks writers to log in first.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "communities.api_base.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "communities.api_base.PagePagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "communities.api_base.exception_handler",
+    # Counted in the default cache: Redis in production, so every app server shares the count.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "communities.api_base.AnonymousThrottle",
+        "communities.api_base.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="60/minute"),
+        "user": env.str("API_USER_RATE", default="600/minute"),
+    },
+    # Behind nginx: count the client from X-Forwarded-For, as allauth does; never trust it blindly.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Neighbourhood Governance Portal API",
+    "DESCRIPTION": (
+        "Areas, notices, residents' issues, commitments and the funnel, as each caller may see "
+        "them in the browser. Residents' names, phones and households never appear. "
+        "Open311 GeoReport v2 lives at /open311/v2/ (see docs/api.md)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "deliberation.models.Issue.Status",
+        "CommitmentStatusEnum": "deliberation.models.Commitment.Status",
+        "LaneEnum": "deliberation.models.Lane",
+        "IssueChannelEnum": "deliberation.models.Issue.Channel",
+        "ReportChannelEnum": "deliberation.api.REPORT_CHANNELS",
+    },
 }
 
 PORTAL_NAME = _("Neighbourhood Governance Portal")

@@ -16,6 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("governance.api")),
+    path("open311/v2/", include("deliberation.open311")),
     path("", include("communities.urls")),
     path("", include("deliberation.urls")),
     path("", include("volunteers.urls")),

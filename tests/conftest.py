@@ -292,3 +292,26 @@ def at():
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
     return moment
+
+
+# --- The API -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def api_throttles_off(settings):
+    """The API's rate limits count in the cache, across tests; tests of throttling set rates."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None},
+    }
+
+
+@pytest.fixture
+def token_for(db):
+    """A token's secret for a user, made the way the profile page makes it."""
+
+    def make(user, name="12345 热线"):
+        _token, secret = services.create_api_token(owner=user, name=name)
+        return secret
+
+    return make

@@ -30,8 +30,11 @@ from communities.models.people import (
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
 from communities.models.privacy import ErasureRequest, PersonalDataAccess
 from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
+from communities.models.tokens import ApiToken, ApiTokenQuerySet, hash_secret
 
 __all__ = [
+    "ApiToken",
+    "ApiTokenQuerySet",
     "Area",
     "AreaRole",
     "Booking",
@@ -58,6 +61,7 @@ __all__ = [
     "SpaceQuerySet",
     "User",
     "ancestor_paths",
+    "hash_secret",
     "subtree_q",
     "wants_email",
 ]

@@ -59,6 +59,7 @@ from communities.services.spaces import (
     reject_booking,
     reschedule_booking,
 )
+from communities.services.tokens import create_api_token, revoke_api_token, use_api_token
 
 __all__ = [
     "FinanceItem",
@@ -73,6 +74,7 @@ __all__ = [
     "check_level_fits",
     "claim_household",
     "confirm_party_registration",
+    "create_api_token",
     "create_area",
     "create_household",
     "create_space",
@@ -95,11 +97,13 @@ __all__ = [
     "request_erasure",
     "reschedule_booking",
     "reveal_claimant",
+    "revoke_api_token",
     "send_daily_digests",
     "send_due_emails",
     "set_display_preferences",
     "set_mobile_number",
     "set_notification_preferences",
     "unpublish_notice",
+    "use_api_token",
     "verify_residency",
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from communities import reach
 from communities.models import (
+    ApiToken,
     AreaRole,
     DigestSend,
     ErasureRequest,
@@ -66,7 +67,8 @@ def cancel_erasure(*, user: User) -> int:
 def erase_person(*, user: User) -> User:
     """Communities' part of an erasure: the account keeps its row (issues, ledgers and audit
     trails point at it) but loses every personal detail and can no longer log in; homes,
-    posts and roles end; the inbox, its mail settings and the party registration go."""
+    posts and roles end; the inbox, its mail settings and the party registration go; API
+    tokens are revoked."""
     user = User.objects.select_for_update().get(pk=user.pk)
     today = timezone.localdate()
     Residency.objects.filter(
@@ -80,6 +82,7 @@ def erase_person(*, user: User) -> User:
     Notification.objects.filter(user=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
     DigestSend.objects.filter(user=user).delete()
+    ApiToken.objects.active().filter(owner=user).update(revoked_at=timezone.now())
     user.username = f"erased-{user.pk}"
     user.full_name = ""
     user.first_name = ""

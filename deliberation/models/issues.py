@@ -164,6 +164,7 @@ class Issue(models.Model):
         VISIT = "visit", _("household visit (入户走访)")
         MEETING = "meeting", _("meeting")
         PHONE = "phone", _("phone call")
+        OPEN311 = "open311", _("another system, through Open311")
 
     class Outcome(models.TextChoices):
         MEDIATED = "mediated", _("mediated")

@@ -98,6 +98,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:area_register", args=[tree.C1.code]),
             reverse("communities:area_spaces", args=[tree.K1.code]),
             room.get_absolute_url(),
+            reverse("api_reference"),
         ],
         people.resident.username: [
             reverse("deliberation:report_issue"),
@@ -117,6 +118,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:booking_queue"),
             reverse("communities:notice_create", args=[tree.K1.code]),
             notice.get_absolute_url(),
+            reverse("communities:api_tokens"),
         ],
         people.firm_staff.username: [
             reverse("deliberation:commitment_new"),
