@@ -158,6 +158,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,
     },
+    "announce-due-polls": {
+        "task": "deliberation.tasks.announce_due_polls",
+        "schedule": 60.0,
+    },
+    "close-due-polls": {
+        "task": "deliberation.tasks.close_due_polls",
+        "schedule": 60.0,
+    },
 }
 
 # Deadlines of the three lanes, in hours: 小事快办, 急事速办, 难事联办.

@@ -16,6 +16,15 @@ from deliberation.models.issues import (
     Summons,
     Support,
 )
+from deliberation.models.polls import (
+    Poll,
+    PollChoice,
+    PollOption,
+    PollQuerySet,
+    PollReceipt,
+    ResultRow,
+)
+from deliberation.models.topics import Topic, TopicComment, TopicQuerySet
 
 __all__ = [
     "Category",
@@ -28,6 +37,15 @@ __all__ = [
     "IssuePhoto",
     "IssueQuerySet",
     "Lane",
+    "Poll",
+    "PollChoice",
+    "PollOption",
+    "PollQuerySet",
+    "PollReceipt",
+    "ResultRow",
     "Summons",
     "Support",
+    "Topic",
+    "TopicComment",
+    "TopicQuerySet",
 ]
