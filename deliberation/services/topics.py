@@ -118,7 +118,13 @@ def post_comment(
             }
         )
     if parent is not None:
-        if parent.topic_id != topic.pk:
+        # Read afresh: the comment may have been hidden since the page was shown.
+        parent = (
+            TopicComment.objects.select_related("parent__author", "author")
+            .filter(pk=parent.pk, topic=topic)
+            .first()
+        )
+        if parent is None:
             raise ValidationError({"parent": _("Reply to a comment on this topic.")})
         parent = parent.parent or parent
         if parent.is_hidden:

@@ -129,7 +129,11 @@ def poll_vote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return _poll_page(request, poll, form, status=403)
     except ValidationError as error:
-        add_service_errors(form, error)
+        # "Closed", "already voted": said above the page, which no longer shows the ballot.
+        if hasattr(error, "error_dict"):
+            add_service_errors(form, error)
+        else:
+            errors_to_messages(request, error)
         return _poll_page(request, poll, form, status=400)
     messages.success(
         request, _("Thank you, your vote is cast. Nobody can see what you chose, staff included.")
