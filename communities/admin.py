@@ -8,6 +8,7 @@ from communities.admin_mixins import ReadOnlyAdminMixin
 from communities.models import (
     Area,
     AreaRole,
+    ErasureRequest,
     Grid,
     Household,
     Membership,
@@ -15,6 +16,7 @@ from communities.models import (
     Notification,
     Organization,
     PartyRegistration,
+    PersonalDataAccess,
     Residency,
     User,
 )
@@ -150,3 +152,22 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "body", "area__name", "area__code"]
     list_select_related = ["area", "organization"]
     date_hierarchy = "publish_at"
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of who saw whose contact details: read here, written only by services."""
+
+    list_display = ["at", "viewer", "person", "context"]
+    list_filter = ["at"]
+    search_fields = ["viewer__username", "person__username", "context"]
+    list_select_related = ["viewer", "person"]
+    date_hierarchy = "at"
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "requested_at", "erase_after", "cancelled_at", "erased_at"]
+    list_filter = ["erased_at", "cancelled_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

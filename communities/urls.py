@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/household/", people.household_claim, name="household_claim"),
     path("me/party/", people.party_register, name="party_register"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
+    path("staff/claims/<int:pk>/reveal/", people.residency_reveal, name="residency_reveal"),
     path(
         "staff/claims/<int:pk>/<slug:decision>/", people.residency_decide, name="residency_decide"
     ),

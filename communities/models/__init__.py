@@ -15,10 +15,12 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import ErasureRequest, PersonalDataAccess
 
 __all__ = [
     "Area",
     "AreaRole",
+    "ErasureRequest",
     "Grid",
     "Household",
     "Membership",
@@ -28,6 +30,7 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "Residency",
     "User",
     "ancestor_paths",

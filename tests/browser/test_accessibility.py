@@ -51,6 +51,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             issue.get_absolute_url(),
             reverse("deliberation:area_issues", args=[tree.C1.code]),
             reverse("deliberation:area_funnel", args=[tree.S1.code]),
+            reverse("area_dashboard", args=[tree.S1.code]),
+            reverse("communities:area_notices", args=[tree.K1.code]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
         ],
@@ -58,6 +60,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:report_issue"),
             reverse("volunteers:my_volunteering"),
             reverse("volunteers:reward_list"),
+            reverse("my_data"),
             activity.get_absolute_url(),
         ],
         people.community_staff.username: [
