@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Area
-from deliberation.models import FunnelCount, Issue, Support
+from deliberation.models import FunnelCount, Issue, PollReceipt, Support, TopicComment
 from deliberation.search import matching
 
 FUNNEL_FIELDS = (
@@ -194,7 +194,9 @@ def similar_open_issues(title: str, area_code: str, user, limit: int = 5) -> lis
 
 
 def personal_data(user) -> dict:
-    """The issues a person reported and supported: the deliberation part of "download my data"."""
+    """The issues a person reported and supported, their comments in the online deliberation
+    hall and the polls they voted in (never what they chose: nothing links it to them): the
+    deliberation part of "download my data"."""
     return {
         "issues_reported": [
             {
@@ -212,5 +214,18 @@ def personal_data(user) -> dict:
         "issues_supported": [
             {"number": support.issue_id, "title": support.issue.title, "at": support.at}
             for support in Support.objects.filter(user=user).select_related("issue")
+        ],
+        "topic_comments": [
+            {
+                "topic": comment.topic.title,
+                "comment": comment.body,
+                "written_at": comment.created_at,
+                "hidden_by_the_moderator": comment.hidden_reason,
+            }
+            for comment in TopicComment.objects.filter(author=user).select_related("topic")
+        ],
+        "polls_voted_in": [
+            {"poll": receipt.poll.title, "voted_at": receipt.cast_at}
+            for receipt in PollReceipt.objects.filter(voter=user).select_related("poll")
         ],
     }

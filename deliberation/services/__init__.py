@@ -39,6 +39,7 @@ from deliberation.services.polls import (
 )
 from deliberation.services.topics import (
     close_topic,
+    forget_commenter,
     hide_comment,
     open_topic,
     post_comment,
@@ -63,6 +64,7 @@ __all__ = [
     "escalate_issue",
     "escalate_overdue_issues",
     "first_tier",
+    "forget_commenter",
     "hide_comment",
     "lane_duration",
     "make_commitment",

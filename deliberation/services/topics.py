@@ -282,3 +282,11 @@ def turn_topic_into_issue(
     topic.issue = issue
     topic.save(update_fields=["issue"])
     return issue
+
+
+@transaction.atomic
+def forget_commenter(*, user: User) -> int:
+    """The online deliberation hall's part of an erasure: the person's comments stay in the
+    discussion (others replied to them) but no longer point at the account, so the page says
+    "a former resident". Returns how many comments were detached."""
+    return TopicComment.objects.filter(author=user).update(author=None)

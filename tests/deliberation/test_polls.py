@@ -345,3 +345,15 @@ def test_the_organiser_may_close_early_and_others_may_not(make_poll, people):
     with pytest.raises(ValidationError) as late:
         services.cast_ballot(poll=poll, voter=people.resident, options=[_option(poll, "幸福里")])
     assert late.value.code == "closed"
+
+
+def test_a_residents_data_lists_the_polls_they_voted_in_but_not_their_choice(make_poll, people):
+    from deliberation.selectors import personal_data
+
+    poll = make_poll()
+    receipt = services.cast_ballot(
+        poll=poll, voter=people.resident, options=[_option(poll, "幸福里")]
+    )
+    assert personal_data(people.resident)["polls_voted_in"] == [
+        {"poll": poll.title, "voted_at": receipt.cast_at}
+    ]

@@ -297,3 +297,29 @@ def test_a_closed_topic_becomes_one_residents_issue_recorded_by_staff(
     assert again.pk == issue.pk and Issue.objects.count() == 1
     with pytest.raises(PermissionDenied):
         services.turn_topic_into_issue(topic=topic, by=people.resident, category=categories["fire"])
+
+
+def test_a_residents_comments_are_in_their_data_and_an_erasure_detaches_them(
+    client, open_topic, comment, people
+):
+    from django.urls import reverse
+
+    from deliberation.selectors import personal_data
+    from governance import privacy
+
+    topic = open_topic()
+    mine = comment(topic)
+    assert personal_data(people.resident)["topic_comments"] == [
+        {
+            "topic": topic.title,
+            "comment": mine.body,
+            "written_at": mine.created_at,
+            "hidden_by_the_moderator": "",
+        }
+    ]
+    client.force_login(people.resident)
+    client.post(reverse("my_data"), {"password": "a-long-test-passphrase", "understood": "on"})
+    assert privacy.erase_due_requests(now=timezone.now() + datetime.timedelta(days=8)) == 1
+    mine.refresh_from_db()
+    assert mine.author is None and mine.body == "建议放在东门停车场旁边。"
+    assert "a former resident" in client.get(topic.get_absolute_url()).content.decode()
