@@ -51,9 +51,8 @@ class PollQuerySet(models.QuerySet):
         return self.filter(closed_at__isnull=True, closes_at__lte=now or timezone.now())
 
     def due_to_announce(self, now=None) -> PollQuerySet:
-        return self.filter(
-            announced_at__isnull=True, closed_at__isnull=True, opens_at__lte=now or timezone.now()
-        )
+        """Open polls whose voters were not told yet (a poll past its time is never announced)."""
+        return self.open(now).filter(announced_at__isnull=True)
 
     def visible_to(self, user) -> PollQuerySet:
         """Opened polls to everyone; a poll not yet open also to the members of the organisation
@@ -138,7 +137,12 @@ class Poll(models.Model):
         help_text=_("Who closed it early; empty when it closed on time."),
     )
     ballots_cast = models.PositiveIntegerField(_("ballots cast"), null=True, editable=False)
-    eligible_count = models.PositiveIntegerField(_("eligible voters"), null=True, editable=False)
+    eligible_count = models.PositiveIntegerField(
+        _("eligible voters"),
+        null=True,
+        editable=False,
+        help_text=_("At close: the eligible residents, or households where it counts them."),
+    )
     # The form's one-time token: a double tap on "create" finds the poll the first one made.
     submission_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
 
@@ -212,6 +216,11 @@ class Poll(models.Model):
 
     def eligible_voter_ids(self):
         return self.eligible_residencies().values_list("user_id", flat=True).order_by().distinct()
+
+    def eligible_unit_count(self) -> int:
+        """How many ballots could be cast: eligible people, or households where it counts them."""
+        field = "household_id" if self.per_household else "user_id"
+        return self.eligible_residencies().values(field).order_by().distinct().count()
 
     def eligible_households_of(self, user) -> list[Household]:
         """The households for which `user` may vote here, first registered first."""

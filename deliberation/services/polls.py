@@ -212,7 +212,7 @@ def announce_poll(*, poll: Poll) -> int:
     so a retried or overlapping run adds nothing. Returns how many people were covered."""
     now = timezone.now()
     poll = Poll.objects.select_related("area").get(pk=poll.pk)
-    if poll.announced_at is not None or poll.closed_at is not None or poll.opens_at > now:
+    if poll.announced_at is not None or poll.phase_at(now) != Poll.Phase.OPEN:
         return 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         covered = notify_many(
@@ -265,7 +265,7 @@ def close_poll(*, poll: Poll, by: User | None = None) -> Poll:
         option.votes = counts.get(option.pk, 0)
     PollOption.objects.bulk_update(options, ["votes"])
     poll.ballots_cast = PollReceipt.objects.filter(poll=poll).count()
-    poll.eligible_count = poll.eligible_voter_ids().count()
+    poll.eligible_count = poll.eligible_unit_count()
     poll.closed_at = now
     poll.closed_by = by
     poll.save(update_fields=["ballots_cast", "eligible_count", "closed_at", "closed_by"])
@@ -298,10 +298,11 @@ def _result_text(poll: Poll) -> str:
         % {"option": row.option.label, "votes": row.votes, "share": row.share * 100}
         for row in poll.results()
     ]
-    lines.append(
-        _("%(cast)s ballots cast by %(eligible)s eligible voters.")
-        % {"cast": poll.ballots_cast, "eligible": poll.eligible_count}
-    )
+    if poll.per_household:
+        turnout = _("%(cast)s of %(eligible)s eligible households voted.")
+    else:
+        turnout = _("%(cast)s of %(eligible)s eligible residents voted.")
+    lines.append(turnout % {"cast": poll.ballots_cast, "eligible": poll.eligible_count})
     return "\n".join(lines)
 
 
