@@ -200,7 +200,11 @@ class Command(BaseCommand):
         self.clock.at = moment
 
     def _between(self, start: datetime.datetime, end: datetime.datetime) -> datetime.datetime:
-        return start + (end - start) * self.rng.random()
+        """A moment between the two, in waking hours (7:00 to 22:00) where the span allows."""
+        moment = timezone.localtime(start + (end - start) * self.rng.random())
+        if moment.hour < 7 or moment.hour >= 22:
+            moment = moment.replace(hour=self.rng.randint(7, 21))
+        return min(max(moment, start), end)
 
     def _day_at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
@@ -232,8 +236,8 @@ class Command(BaseCommand):
 
     def _rename_poll(self) -> Poll:
         """Five weeks ago the owners' committee asked every household to choose a new name."""
-        opens_at = (self.now - 40 * DAY).replace(hour=9, minute=0, second=0, microsecond=0)
-        closes_at = opens_at + 14 * DAY + 11 * HOUR
+        opens_at = self._day_at(timezone.localdate(self.now - 40 * DAY), 9)
+        closes_at = opens_at + 14 * DAY + 12 * HOUR
         self._at(opens_at - HOUR)
         poll = services.create_poll(
             organization=self.owners_committee,
@@ -262,8 +266,9 @@ class Command(BaseCommand):
 
     def _last_month(self) -> tuple[Topic, Poll]:
         """Last month the compound discussed the new fitness equipment; now it votes."""
-        first = (self.now.date().replace(day=1) - DAY).replace(day=1)
-        last = self.now.date().replace(day=1) - DAY
+        this_month = timezone.localdate(self.now).replace(day=1)
+        first = (this_month - DAY).replace(day=1)
+        last = this_month - DAY
         self._at(self._day_at(first, 9))
         topic = services.open_topic(
             organization=self.owners_committee,
@@ -300,7 +305,7 @@ class Command(BaseCommand):
             summary=LAST_MONTH_SUMMARY.format(count=topic.comments.count()),
         )
 
-        opens_at = max(topic.closed_at + 12 * HOUR, self.now - 3 * DAY)
+        opens_at = min(max(topic.closed_at + 12 * HOUR, self.now - 3 * DAY), self.now - 2 * HOUR)
         self._at(opens_at)
         poll = services.create_poll(
             organization=self.owners_committee,
@@ -309,7 +314,7 @@ class Command(BaseCommand):
             title="新的健身器材放在哪里？",
             description=topic.summary,
             options=[place for place, _weight in FITNESS_PLACES],
-            closes_at=self.now + 7 * DAY,
+            closes_at=self._day_at(timezone.localdate(self.now + 7 * DAY), 20),
             by=self.owners,
         )
         voters = self.rng.sample(people, k=round(len(people) * 0.4))
@@ -318,7 +323,7 @@ class Command(BaseCommand):
 
     def _this_month(self) -> Topic:
         """This month the community asks where electric bikes should charge."""
-        today = self.now.date()
+        today = timezone.localdate(self.now)
         first = min(today.replace(day=1), today - 6 * DAY)
         last = (today.replace(day=1) + 32 * DAY).replace(day=1) - DAY
         self._at(self._day_at(first, 8, 30))
