@@ -290,3 +290,22 @@ def test_the_vote_of_an_anonymous_visitor_goes_to_the_login(client, make_poll):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not PollReceipt.objects.exists()
     assert "Log in to vote" in client.get(poll.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", [{"page": "abc"}, {"page": "999999"}, {"page": "-1"}, {"page": "1" * 40}]
+)
+def test_hostile_list_queries_get_an_answer_not_a_server_error(client, make_poll, tree, query):
+    make_poll()
+    for name in ("area_polls", "area_topics"):
+        response = client.get(reverse(f"deliberation:{name}", args=[tree.K1.code]), query)
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("topic", ["abc", "0", "9" * 30, "-1"])
+def test_a_hostile_topic_in_the_poll_form_gets_an_answer(client, people, tree, topic):
+    client.force_login(people.owners_member)
+    response = client.get(
+        reverse("deliberation:poll_create", args=[tree.K1.code]), {"topic": topic}
+    )
+    assert response.status_code in {200, 404}
