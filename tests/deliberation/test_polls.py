@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import services as communities_services
 from communities.models import Area, Notice, Notification, Residency
@@ -15,6 +15,14 @@ from deliberation.models import Poll, PollChoice, PollOption, PollReceipt
 from tests.factories import HouseholdFactory, UserFactory
 
 NAMES = ["嘉定小院", "幸福里", "桂香苑", "和美家园", "同心苑"]
+
+
+@pytest.fixture(autouse=True)
+def in_english(client, settings):
+    """Messages are asserted as written in the code (English); the portal's default is Chinese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

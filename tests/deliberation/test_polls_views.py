@@ -9,7 +9,7 @@ import pytest
 from django.contrib import admin
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import services as communities_services
 from communities.models import Notice, Residency
@@ -18,6 +18,14 @@ from deliberation.models import Poll, PollChoice, PollOption, PollReceipt
 from tests.factories import UserFactory
 
 NAMES = ["嘉定小院", "幸福里", "桂香苑", "和美家园", "同心苑"]
+
+
+@pytest.fixture(autouse=True)
+def in_english(client, settings):
+    """Messages are asserted as written in the code (English); the portal's default is Chinese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -7,13 +7,21 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import services as communities_services
 from communities.models import Notification
 from deliberation import services
 from deliberation.models import Issue, Topic, TopicComment
 from tests.factories import HouseholdFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def in_english(client, settings):
+    """Messages are asserted as written in the code (English); the portal's default is Chinese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -7,12 +7,20 @@ import uuid
 import pytest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities import services as communities_services
 from deliberation import services
 from deliberation.models import Issue, TopicComment
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def in_english(client, settings):
+    """Messages are asserted as written in the code (English); the portal's default is Chinese."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -122,7 +130,7 @@ def test_someone_from_elsewhere_gets_a_403_with_the_reason(client, topic, people
 
 
 def test_a_hidden_reply_shows_its_reason_to_everyone_and_its_text_to_author_and_moderators(
-    client, topic, people, neighbour
+    client, topic, people, neighbour, settings
 ):
     first = _comment(topic, people.resident)
     reply = _comment(topic, neighbour, "居委会收了好处吧？", parent=first)
@@ -134,6 +142,7 @@ def test_a_hidden_reply_shows_its_reason_to_everyone_and_its_text_to_author_and_
 
     def page_for(user):
         client.logout()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         if user is not None:
             client.force_login(user)
         return client.get(topic.get_absolute_url()).content.decode()
