@@ -174,11 +174,22 @@ class TopicCommentInline(ReadOnlyInline):
     fields = readonly_fields = ["created_at", "parent", "body", "hidden_at", "hidden_reason"]
 
 
+@admin.register(PollOption)
+class PollOptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Options with their counts, which stay empty until the poll closes."""
+
+    list_display = ["label", "poll", "position", "votes"]
+    list_filter = ["poll__voting_unit"]
+    search_fields = ["label", "poll__title"]
+    list_select_related = ["poll"]
+
+
 @admin.register(Topic)
 class TopicAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Topics are opened, moderated and closed on the site, through deliberation.services."""
 
     list_display = ["title", "organization", "area", "opens_on", "closes_on", "closed_at"]
+    list_filter = ["opens_on", "closed_at"]
     search_fields = ["title", "question", "area__name", "organization__name"]
     list_select_related = ["organization", "area"]
     date_hierarchy = "opens_on"
