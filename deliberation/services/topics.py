@@ -182,7 +182,7 @@ def hide_comment(*, comment: TopicComment, by: User, reason: str) -> TopicCommen
     author and the moderators can still read it; the author is told. Hiding a hidden comment
     changes nothing."""
     comment = (
-        TopicComment.objects.select_for_update()
+        TopicComment.objects.select_for_update(of=("self",))
         .select_related("topic__area", "author")
         .get(pk=comment.pk)
     )
@@ -263,7 +263,11 @@ def turn_topic_into_issue(
     """After the summary, the topic becomes a residents' issue of its area, recorded by the
     staff member (channel "online"): the issue's own life (accept, assign, resolve) follows.
     A topic becomes one issue: pressing again gives back the same one."""
-    topic = Topic.objects.select_for_update().select_related("area", "issue").get(pk=topic.pk)
+    topic = (
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("area", "issue")
+        .get(pk=topic.pk)
+    )
     require(by, "deliberation.manage_topic", topic)
     if topic.issue is not None:
         return topic.issue
