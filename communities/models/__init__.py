@@ -16,10 +16,13 @@ from communities.models.people import (
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
 from communities.models.privacy import ErasureRequest, PersonalDataAccess
+from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
 
 __all__ = [
     "Area",
     "AreaRole",
+    "Booking",
+    "BookingQuerySet",
     "ErasureRequest",
     "Grid",
     "Household",
@@ -32,6 +35,8 @@ __all__ = [
     "PartyRegistration",
     "PersonalDataAccess",
     "Residency",
+    "Space",
+    "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "subtree_q",

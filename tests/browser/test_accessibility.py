@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from communities import services as community_services
 from deliberation import services as deliberation_services
 from tests.browser.conftest import DESKTOP, PHONE
 
@@ -43,10 +44,13 @@ def _log_in(page, live_server, username):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_the_main_pages_have_no_serious_accessibility_violations(
-    live_server, browser, tree, people, report, firm, activity, reward, language, width
+    live_server, browser, tree, people, report, firm, activity, reward, room, at, language, width
 ):
     issue = report()
     deliberation_services.accept_issue(issue=issue, by=people.owners_member)
+    community_services.book_space(
+        space=room, starts_at=at(1, 10), ends_at=at(1, 12), by=people.resident, purpose="象棋"
+    )
     open_poll, closed_poll, topic = _polls_and_topic(tree, people)
     journeys = {
         None: [
@@ -59,6 +63,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:area_notices", args=[tree.K1.code]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
+            reverse("communities:area_spaces", args=[tree.K1.code]),
+            room.get_absolute_url(),
             reverse("deliberation:area_polls", args=[tree.K1.code]),
             closed_poll.get_absolute_url(),
             reverse("deliberation:area_topics", args=[tree.K1.code]),
@@ -70,6 +76,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("volunteers:reward_list"),
             reverse("my_data"),
             activity.get_absolute_url(),
+            room.get_absolute_url(),
+            reverse("communities:my_bookings"),
             open_poll.get_absolute_url(),
             topic.get_absolute_url(),
         ],
@@ -77,6 +85,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:staff_queue"),
             issue.get_absolute_url(),
             reverse("communities:residency_queue"),
+            reverse("communities:booking_queue"),
             topic.get_absolute_url(),
             reverse("deliberation:topic_create", args=[tree.C1.code]),
         ],
