@@ -3,8 +3,21 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
-from communities.models.inbox import Notification, NotificationQuerySet
-from communities.models.notices import Notice, NoticeQuerySet
+from communities.models.inbox import (
+    DigestSend,
+    Notification,
+    NotificationPreference,
+    NotificationQuerySet,
+    wants_email,
+)
+from communities.models.notices import (
+    FinanceLine,
+    FinanceStatement,
+    Notice,
+    NoticeAttachment,
+    NoticeDelivery,
+    NoticeQuerySet,
+)
 from communities.models.people import (
     AreaRole,
     Grid,
@@ -23,13 +36,19 @@ __all__ = [
     "AreaRole",
     "Booking",
     "BookingQuerySet",
+    "DigestSend",
     "ErasureRequest",
+    "FinanceLine",
+    "FinanceStatement",
     "Grid",
     "Household",
     "Membership",
     "Notice",
+    "NoticeAttachment",
+    "NoticeDelivery",
     "NoticeQuerySet",
     "Notification",
+    "NotificationPreference",
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
@@ -40,4 +59,5 @@ __all__ = [
     "User",
     "ancestor_paths",
     "subtree_q",
+    "wants_email",
 ]

@@ -6,8 +6,24 @@ nothing is half-written. The modules group them by what they change; callers imp
 here.
 """
 
-from communities.services.inbox import mark_notifications_read, notify, notify_many
-from communities.services.notices import publish_notice, unpublish_notice
+from communities.services.inbox import (
+    mark_notification_read,
+    mark_notifications_read,
+    notify,
+    notify_many,
+    send_daily_digests,
+    send_due_emails,
+    set_notification_preferences,
+)
+from communities.services.notices import (
+    FinanceItem,
+    change_notice,
+    deliver_due_notices,
+    deliver_notice,
+    notice_recipients,
+    publish_notice,
+    unpublish_notice,
+)
 from communities.services.people import (
     add_membership,
     assign_area_role,
@@ -45,6 +61,7 @@ from communities.services.spaces import (
 )
 
 __all__ = [
+    "FinanceItem",
     "add_membership",
     "approve_booking",
     "assign_area_role",
@@ -52,16 +69,21 @@ __all__ = [
     "booking_organizations",
     "cancel_booking",
     "cancel_erasure",
+    "change_notice",
     "check_level_fits",
     "claim_household",
     "confirm_party_registration",
     "create_area",
     "create_household",
     "create_space",
+    "deliver_due_notices",
+    "deliver_notice",
     "end_membership",
     "erase_person",
+    "mark_notification_read",
     "mark_notifications_read",
     "move_area",
+    "notice_recipients",
     "notify",
     "notify_many",
     "publish_notice",
@@ -73,8 +95,11 @@ __all__ = [
     "request_erasure",
     "reschedule_booking",
     "reveal_claimant",
+    "send_daily_digests",
+    "send_due_emails",
     "set_display_preferences",
     "set_mobile_number",
+    "set_notification_preferences",
     "unpublish_notice",
     "verify_residency",
 ]

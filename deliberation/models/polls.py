@@ -4,7 +4,7 @@ A secret ballot is two rows written in one transaction: a receipt that says *who
 per poll and voter, and per poll and household where the poll counts households) and a choice
 that says *what* was chosen, with no link to the voter, no household and no time. Counts are
 computed once, at close, and stored on the options; before that nobody reads them (see
-docs/adr/0007-secret-ballots-in-two-tables.md).
+docs/adr/0009-secret-ballots-in-two-tables.md).
 """
 
 from __future__ import annotations

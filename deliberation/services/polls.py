@@ -238,8 +238,8 @@ def announce_due_polls() -> list[int]:
 
 @transaction.atomic
 def close_poll(*, poll: Poll, by: User | None = None) -> Poll:
-    """Count the ballots once, store the result on the options, publish it on the area's notice
-    board and tell the eligible voters. `by=None` is the periodic task, which closes a poll only
+    """Count the ballots once, store the result on the options and publish it on the area's
+    notice board, whose delivery tells every resident of the area. `by=None` is the periodic task, which closes a poll only
     once its time has passed; the organiser may close an open poll early. Closing a closed poll
     changes nothing."""
     poll = Poll.objects.select_for_update().select_related("area", "organization").get(pk=poll.pk)
@@ -270,24 +270,15 @@ def close_poll(*, poll: Poll, by: User | None = None) -> Poll:
     poll.closed_by = by
     poll.save(update_fields=["ballots_cast", "eligible_count", "closed_at", "closed_by"])
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("Poll result: %(title)s") % {"title": poll.title}
         publish_notice(
             area=poll.area,
-            title=title,
+            title=_("Poll result: %(title)s") % {"title": poll.title},
             by=None,
             kind=Notice.Kind.POLL_RESULT,
             body=_result_text(poll),
             organization=poll.organization,
             link_url=poll.get_absolute_url(),
             source_key=f"poll-{poll.pk}-result",
-        )
-        notify_many(
-            user_ids=list(poll.eligible_voter_ids()),
-            key=f"poll-{poll.pk}-result",
-            title=title,
-            body=_result_text(poll),
-            url=poll.get_absolute_url(),
-            kind=Notification.Kind.POLL,
         )
     return poll
 

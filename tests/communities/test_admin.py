@@ -14,7 +14,7 @@ def admin_client_with_tree(client, admin_user, tree, people):
 
 
 # Secret ballots: who voted and what was chosen are never browsed, not even by administrators
-# (docs/adr/0007-secret-ballots-in-two-tables.md).
+# (docs/adr/0009-secret-ballots-in-two-tables.md).
 KEPT_OUT_OF_THE_ADMIN = {"deliberation.PollReceipt", "deliberation.PollChoice"}
 
 
