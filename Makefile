@@ -16,6 +16,7 @@ run: install .env messages
 	$(PY) manage.py seed_demo_rooms
 	$(PY) manage.py seed_demo_notices
 	$(PY) manage.py seed_demo_api
+	$(PY) manage.py seed_demo_polls
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	@# The periodic work (escalation, reminders, notice delivery, the mail and notification
 	@# sweeps, daily digests) runs beside the server,

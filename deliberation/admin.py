@@ -12,9 +12,13 @@ from deliberation.models import (
     Issue,
     IssueEvent,
     IssuePhoto,
+    Poll,
+    PollOption,
     Summons,
     Support,
     TimelineSeal,
+    Topic,
+    TopicComment,
 )
 
 
@@ -182,3 +186,70 @@ class TimelineSealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["day"]
     search_fields = ["hash"]
     date_hierarchy = "day"
+
+
+class PollOptionInline(ReadOnlyInline):
+    model = PollOption
+    fields = readonly_fields = ["position", "label", "votes"]
+    show_change_link = False
+
+
+@admin.register(Poll)
+class PollAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Polls are run through deliberation.services. Ballots are not in the admin at all: who
+    voted and what was chosen are two tables nobody browses, and counts exist only from the
+    close, on the options (empty until then)."""
+
+    list_display = [
+        "title",
+        "organization",
+        "area",
+        "voting_unit",
+        "opens_at",
+        "closes_at",
+        "closed_at",
+        "ballots_cast",
+    ]
+    list_filter = ["voting_unit", "owners_only"]
+    search_fields = ["title", "area__name", "area__code", "organization__name"]
+    list_select_related = ["organization", "area"]
+    date_hierarchy = "opens_at"
+    inlines = [PollOptionInline]
+    readonly_fields = [field.name for field in Poll._meta.fields]
+
+
+class TopicCommentInline(ReadOnlyInline):
+    model = TopicComment
+    fk_name = "topic"
+    fields = readonly_fields = ["created_at", "parent", "body", "hidden_at", "hidden_reason"]
+
+
+@admin.register(PollOption)
+class PollOptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Options with their counts, which stay empty until the poll closes."""
+
+    list_display = ["label", "poll", "position", "votes"]
+    list_filter = ["poll__voting_unit"]
+    search_fields = ["label", "poll__title"]
+    list_select_related = ["poll"]
+
+
+@admin.register(Topic)
+class TopicAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Topics are opened, moderated and closed on the site, through deliberation.services."""
+
+    list_display = ["title", "organization", "area", "opens_on", "closes_on", "closed_at"]
+    list_filter = ["opens_on", "closed_at"]
+    search_fields = ["title", "question", "area__name", "organization__name"]
+    list_select_related = ["organization", "area"]
+    date_hierarchy = "opens_on"
+    inlines = [TopicCommentInline]
+    readonly_fields = [field.name for field in Topic._meta.fields]
+
+
+@admin.register(TopicComment)
+class TopicCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["topic", "created_at", "hidden_at"]
+    list_filter = ["hidden_at"]
+    search_fields = ["topic__title", "body", "hidden_reason"]
+    list_select_related = ["topic"]

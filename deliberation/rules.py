@@ -1,4 +1,5 @@
-"""Who may do what with residents' issues and public commitments.
+"""Who may do what with residents' issues, public commitments, polls and the online
+deliberation hall.
 
 `view_issue` agrees with `Issue.objects.visible_to(user)` and `view_commitment` with
 `Commitment.objects.visible_to(user)`; tests/deliberation/test_rules.py checks them against each
@@ -6,10 +7,11 @@ other for every role.
 """
 
 import rules
+from django.utils import timezone
 
 from communities import reach
 from communities.models import AreaRole, Membership, Organization
-from deliberation.models import Commitment, Issue
+from deliberation.models import Commitment, Issue, Poll, Topic, TopicComment
 
 # Organisations that take issues on at the compound tier (民事民议): they may accept, assign and
 # escalate in their reach. A property firm or a department works on what it is given.
@@ -122,6 +124,11 @@ rules.add_perm(
 
 
 # --- Public commitments (公开承诺 · 践诺 · 群众监督) ---------------------------------------------
+# --- Polls and the online deliberation hall --------------------------------------------------
+#
+# `view_poll` agrees with `Poll.objects.visible_to()`, `view_topic` with
+# `Topic.objects.visible_to()`; tests/deliberation/test_polls_rules.py and
+# test_topics_rules.py check them for every role.
 
 
 @rules.predicate
@@ -154,4 +161,75 @@ rules.add_perm("deliberation.record_commitment_result", keeps_it)
 rules.add_perm("deliberation.answer_commitment_remark", keeps_it)
 rules.add_perm(
     "deliberation.remark_on_commitment", is_authenticated & (is_superuser | supervises_where_it_is)
+)
+
+
+@rules.predicate
+def runs_it(user, poll_or_topic) -> bool:
+    """A member of the organisation running the poll or topic, or staff managing its area."""
+    return _is_member(user, poll_or_topic.organization_id) or reach.is_within(
+        poll_or_topic.area.path, reach.managed_paths(user)
+    )
+
+
+@rules.predicate
+def is_opened_poll(user, poll: Poll) -> bool:
+    return poll.opens_at <= timezone.now()
+
+
+@rules.predicate
+def is_open_poll(user, poll: Poll) -> bool:
+    return poll.is_open
+
+
+@rules.predicate
+def may_vote_in(user, poll: Poll) -> bool:
+    """A verified resident under the poll's area (an owner, where the poll says so)."""
+    return poll.eligible_residencies().filter(user=user).exists()
+
+
+@rules.predicate
+def is_opened_topic(user, topic: Topic) -> bool:
+    return topic.opens_on <= timezone.localdate()
+
+
+@rules.predicate
+def is_open_topic(user, topic: Topic) -> bool:
+    return topic.is_open
+
+
+@rules.predicate
+def lives_under_topic(user, topic: Topic) -> bool:
+    return reach.is_within_any(reach.home_paths(user), topic.area.path)
+
+
+@rules.predicate
+def wrote_it(user, comment: TopicComment) -> bool:
+    return comment.author_id is not None and comment.author_id == user.pk
+
+
+@rules.predicate
+def moderates_where_it_was_written(user, comment: TopicComment) -> bool:
+    return runs_it(user, comment.topic)
+
+
+rules.add_perm(
+    "deliberation.speak_for_organization", is_authenticated & (is_superuser | is_member_of)
+)
+rules.add_perm(
+    "deliberation.view_poll", is_opened_poll | (is_authenticated & (is_superuser | runs_it))
+)
+rules.add_perm("deliberation.manage_poll", is_authenticated & (is_superuser | runs_it))
+rules.add_perm("deliberation.vote_in_poll", is_authenticated & is_open_poll & may_vote_in)
+rules.add_perm(
+    "deliberation.view_topic", is_opened_topic | (is_authenticated & (is_superuser | runs_it))
+)
+rules.add_perm("deliberation.manage_topic", is_authenticated & (is_superuser | runs_it))
+rules.add_perm(
+    "deliberation.comment_on_topic",
+    is_authenticated & is_open_topic & (lives_under_topic | is_superuser | runs_it),
+)
+rules.add_perm(
+    "deliberation.read_hidden_comment",
+    is_authenticated & (is_superuser | wrote_it | moderates_where_it_was_written),
 )

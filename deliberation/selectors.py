@@ -20,8 +20,10 @@ from deliberation.models import (
     CommitmentUpdate,
     FunnelCount,
     Issue,
+    PollReceipt,
     Support,
     TimelineSeal,
+    TopicComment,
 )
 from deliberation.search import matching
 
@@ -300,8 +302,9 @@ def chain_head(day: datetime.date | None = None) -> str:
 
 
 def personal_data(user) -> dict:
-    """The issues a person reported and supported, and the remarks they made as a public
-    supervisor: the deliberation part of "download my data"."""
+    """The issues a person reported and supported, the remarks they made as a public supervisor,
+    their comments in the online deliberation hall and the polls they voted in (never what they
+    chose: nothing links it to them): the deliberation part of "download my data"."""
     return {
         "issues_reported": [
             {
@@ -330,5 +333,18 @@ def personal_data(user) -> dict:
             for remark in CommitmentUpdate.objects.filter(
                 actor=user, kind=CommitmentUpdate.Kind.REMARK
             ).select_related("commitment")
+        ],
+        "topic_comments": [
+            {
+                "topic": comment.topic.title,
+                "comment": comment.body,
+                "written_at": comment.created_at,
+                "hidden_by_the_moderator": comment.hidden_reason,
+            }
+            for comment in TopicComment.objects.filter(author=user).select_related("topic")
+        ],
+        "polls_voted_in": [
+            {"poll": receipt.poll.title, "voted_at": receipt.cast_at}
+            for receipt in PollReceipt.objects.filter(voter=user).select_related("poll")
         ],
     }

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from communities.services import notify
 from deliberation import services
-from deliberation.models import IssueEvent
+from deliberation.models import IssueEvent, Poll
 
 
 @shared_task
@@ -69,3 +69,20 @@ def send_commitment_reminders() -> int:
 @shared_task
 def seal_timeline() -> int:
     return len(services.seal_timeline())
+
+
+@shared_task
+def announce_poll(poll_id: int) -> int:
+    """Tell the eligible voters that a poll is open; once per person, however often it runs."""
+    poll = Poll.objects.filter(pk=poll_id).first()
+    return services.announce_poll(poll=poll) if poll else 0
+
+
+@shared_task
+def announce_due_polls() -> int:
+    return len(services.announce_due_polls())
+
+
+@shared_task
+def close_due_polls() -> int:
+    return len(services.close_due_polls())

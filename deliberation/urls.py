@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import commitments, issues
+from deliberation.views import commitments, issues, polls, topics
 
 app_name = "deliberation"
 
@@ -37,6 +37,22 @@ urlpatterns = [
     path("areas/<slug:code>/funnel/", issues.area_funnel, name="area_funnel"),
     path("areas/<slug:code>/commitments/", commitments.area_commitments, name="area_commitments"),
     path("areas/<slug:code>/register/", commitments.area_register, name="area_register"),
+    path("polls/<int:pk>/", polls.poll_detail, name="poll_detail"),
+    path("polls/<int:pk>/vote/", polls.poll_vote, name="poll_vote"),
+    path("polls/<int:pk>/close/", polls.poll_close, name="poll_close"),
+    path("topics/<int:pk>/", topics.topic_detail, name="topic_detail"),
+    path("topics/<int:pk>/comment/", topics.topic_comment, name="topic_comment"),
+    path(
+        "topics/<int:pk>/comments/<int:comment_pk>/hide/",
+        topics.comment_hide,
+        name="comment_hide",
+    ),
+    path("topics/<int:pk>/close/", topics.topic_close, name="topic_close"),
+    path("topics/<int:pk>/issue/", topics.topic_issue, name="topic_issue"),
+    path("areas/<slug:code>/polls/", polls.area_polls, name="area_polls"),
+    path("areas/<slug:code>/polls/new/", polls.poll_create, name="poll_create"),
+    path("areas/<slug:code>/topics/", topics.area_topics, name="area_topics"),
+    path("areas/<slug:code>/topics/new/", topics.topic_create, name="topic_create"),
     path("staff/issues/", issues.staff_queue, name="staff_queue"),
     path("staff/visits/", issues.household_visits, name="household_visits"),
     path("staff/issues/assign/", issues.staff_bulk_assign, name="staff_bulk_assign"),

@@ -14,6 +14,7 @@ from communities import selectors as community_selectors
 from communities import services as community_services
 from communities.models import ErasureRequest, User
 from deliberation import selectors as issue_selectors
+from deliberation import services as deliberation_services
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 
@@ -42,6 +43,7 @@ def erase_due_requests(*, now=None) -> int:
             if request is None:
                 continue
             volunteer_services.erase_volunteer(user=request.user)
+            deliberation_services.forget_commenter(user=request.user)
             community_services.erase_person(user=request.user)
             request.erased_at = timezone.now()
             request.save(update_fields=["erased_at"])

@@ -185,6 +185,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.seal_timeline",
         "schedule": 3600.0,
     },
+    "announce-due-polls": {
+        "task": "deliberation.tasks.announce_due_polls",
+        "schedule": 60.0,
+    },
+    "close-due-polls": {
+        "task": "deliberation.tasks.close_due_polls",
+        "schedule": 60.0,
+    },
 }
 # The daily digest goes out from this local hour on, once a day per person.
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)

@@ -22,7 +22,16 @@ from deliberation.models.issues import (
     Summons,
     Support,
 )
+from deliberation.models.polls import (
+    Poll,
+    PollChoice,
+    PollOption,
+    PollQuerySet,
+    PollReceipt,
+    ResultRow,
+)
 from deliberation.models.timeline import TimelineSeal
+from deliberation.models.topics import Topic, TopicComment, TopicQuerySet
 
 __all__ = [
     "Category",
@@ -38,7 +47,16 @@ __all__ = [
     "IssuePhoto",
     "IssueQuerySet",
     "Lane",
+    "Poll",
+    "PollChoice",
+    "PollOption",
+    "PollQuerySet",
+    "PollReceipt",
+    "ResultRow",
     "Summons",
     "Support",
     "TimelineSeal",
+    "Topic",
+    "TopicComment",
+    "TopicQuerySet",
 ]

@@ -36,23 +36,50 @@ from deliberation.services.issues import (
     summon_department,
     support_issue,
 )
+from deliberation.services.polls import (
+    announce_due_polls,
+    announce_poll,
+    cast_ballot,
+    close_due_polls,
+    close_poll,
+    create_poll,
+)
 from deliberation.services.timeline import seal_timeline
+from deliberation.services.topics import (
+    close_topic,
+    forget_commenter,
+    hide_comment,
+    open_topic,
+    post_comment,
+    turn_topic_into_issue,
+)
 
 __all__ = [
     "RESIDENT",
     "SYSTEM",
     "accept_issue",
+    "announce_due_polls",
+    "announce_poll",
     "answer_remark",
     "assign_issue",
     "assign_mediator",
+    "cast_ballot",
     "check_in",
+    "close_due_polls",
+    "close_poll",
     "close_resolved_issues",
+    "close_topic",
+    "create_poll",
     "escalate_issue",
     "escalate_overdue_issues",
     "first_tier",
+    "forget_commenter",
+    "hide_comment",
     "lane_duration",
     "make_commitment",
     "merge_issue",
+    "open_topic",
+    "post_comment",
     "rate_issue",
     "record_commitment_result",
     "record_household_visit",
@@ -69,4 +96,5 @@ __all__ = [
     "submit_issue",
     "summon_department",
     "support_issue",
+    "turn_topic_into_issue",
 ]

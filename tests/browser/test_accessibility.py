@@ -5,6 +5,7 @@ Playwright; serious and critical violations fail the test.
 """
 
 import datetime
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             ),
         ],
     )
+    open_poll, closed_poll, topic = _polls_and_topic(tree, people)
     journeys = {
         None: [
             "/",
@@ -99,6 +101,10 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:area_spaces", args=[tree.K1.code]),
             room.get_absolute_url(),
             reverse("api_reference"),
+            reverse("deliberation:area_polls", args=[tree.K1.code]),
+            closed_poll.get_absolute_url(),
+            reverse("deliberation:area_topics", args=[tree.K1.code]),
+            topic.get_absolute_url(),
         ],
         people.resident.username: [
             reverse("deliberation:report_issue"),
@@ -110,6 +116,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:my_bookings"),
             reverse("communities:inbox"),
             reverse("communities:notification_settings"),
+            open_poll.get_absolute_url(),
+            topic.get_absolute_url(),
         ],
         people.community_staff.username: [
             reverse("deliberation:staff_queue"),
@@ -124,6 +132,12 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:commitment_new"),
             commitment.get_absolute_url(),
             reverse("deliberation:staff_commitments"),
+            topic.get_absolute_url(),
+            reverse("deliberation:topic_create", args=[tree.C1.code]),
+        ],
+        people.owners_member.username: [
+            open_poll.get_absolute_url(),
+            reverse("deliberation:poll_create", args=[tree.K1.code]),
         ],
     }
     found = {}
@@ -141,6 +155,52 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     assert not found, "\n".join(
         f"{where}:\n  " + "\n  ".join(items) for where, items in found.items()
     )
+
+
+def _polls_and_topic(tree, people):
+    """An open poll, a closed one with its result, and a topic with a reply and a hidden one."""
+    committee = people.owners_member.memberships.get().organization
+    closes_at = timezone.now() + datetime.timedelta(days=7)
+    open_poll, closed_poll = (
+        deliberation_services.create_poll(
+            organization=committee,
+            area=tree.K1,
+            title=title,
+            options=["嘉定小院", "幸福里", "桂香苑"],
+            closes_at=closes_at,
+            by=people.owners_member,
+        )
+        for title in ("小区更名", "健身器材放在哪里")
+    )
+    option = closed_poll.options.first()
+    deliberation_services.cast_ballot(poll=closed_poll, voter=people.resident, options=[option])
+    deliberation_services.close_poll(poll=closed_poll, by=people.owners_member)
+    today = timezone.localdate()
+    topic = deliberation_services.open_topic(
+        organization=people.community_staff.memberships.get().organization,
+        area=tree.C1,
+        title="十二月议题：电动车在哪里充电？",
+        question="小区里该在哪里建集中充电棚？",
+        opens_on=today,
+        closes_on=today + datetime.timedelta(days=30),
+        by=people.community_staff,
+    )
+    first, rude = (
+        deliberation_services.post_comment(
+            topic=topic, author=people.resident, body=body, submission_key=uuid.uuid4()
+        )
+        for body in ("建议放在东门停车场旁边。", "都是骗子！")
+    )
+    deliberation_services.post_comment(
+        topic=topic,
+        author=people.community_staff,
+        body="居委会会去现场看看。",
+        parent=first,
+        for_organization=True,
+        submission_key=uuid.uuid4(),
+    )
+    deliberation_services.hide_comment(comment=rude, by=people.community_staff, reason="人身攻击")
+    return open_poll, closed_poll, topic
 
 
 def test_the_scan_finds_a_violation_when_one_is_planted(live_server, browser, tree):
