@@ -4,7 +4,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from communities.models import Notification
+from communities import services
+from communities.models import ImportJob, Notification
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
@@ -27,3 +28,15 @@ def email_notification(notification_id: int) -> None:
         )
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
+
+
+@shared_task(acks_late=True)
+def check_import_job(job_id: int) -> None:
+    """The dry run of an uploaded workbook (communities.services.check_import)."""
+    services.check_import(job=ImportJob.objects.get(pk=job_id))
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> None:
+    """A confirmed import, in one transaction (communities.services.run_import)."""
+    services.run_import(job=ImportJob.objects.get(pk=job_id))

@@ -3,6 +3,13 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
+from communities.models.imports import (
+    ImportJob,
+    ImportRow,
+    Invitation,
+    PrivateUploadStorage,
+    new_invitation_code,
+)
 from communities.models.inbox import Notification, NotificationQuerySet
 from communities.models.notices import Notice, NoticeQuerySet
 from communities.models.people import (
@@ -21,6 +28,9 @@ __all__ = [
     "AreaRole",
     "Grid",
     "Household",
+    "ImportJob",
+    "ImportRow",
+    "Invitation",
     "Membership",
     "Notice",
     "NoticeQuerySet",
@@ -28,8 +38,10 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PrivateUploadStorage",
     "Residency",
     "User",
     "ancestor_paths",
+    "new_invitation_code",
     "subtree_q",
 ]

@@ -6,15 +6,24 @@ nothing is half-written. The modules group them by what they change; callers imp
 here.
 """
 
+from communities.services.imports import (
+    cancel_import,
+    check_import,
+    confirm_import,
+    run_import,
+    start_import,
+)
 from communities.services.inbox import mark_notifications_read, notify, notify_many
 from communities.services.notices import publish_notice, unpublish_notice
 from communities.services.people import (
     add_membership,
     assign_area_role,
     claim_household,
+    claim_invitation,
     confirm_party_registration,
     end_membership,
     register_party_member,
+    normalize_invitation_code,
     reject_residency,
     set_display_preferences,
     set_mobile_number,
@@ -31,8 +40,12 @@ from communities.services.places import (
 __all__ = [
     "add_membership",
     "assign_area_role",
+    "cancel_import",
+    "check_import",
     "check_level_fits",
     "claim_household",
+    "claim_invitation",
+    "confirm_import",
     "confirm_party_registration",
     "create_area",
     "create_household",
@@ -40,13 +53,16 @@ __all__ = [
     "mark_notifications_read",
     "move_area",
     "notify",
+    "normalize_invitation_code",
     "notify_many",
     "publish_notice",
     "register_party_member",
     "reject_residency",
     "rename_area",
+    "run_import",
     "set_display_preferences",
     "set_mobile_number",
+    "start_import",
     "unpublish_notice",
     "verify_residency",
 ]
