@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import notices, people, places
+from communities.views import imports, notices, people, places
 
 app_name = "communities"
 
@@ -11,10 +11,27 @@ urlpatterns = [
     path("areas/<slug:code>/households/", places.household_list, name="household_list"),
     path("areas/<slug:code>/households/add/", places.household_add, name="household_add"),
     path("areas/<slug:code>/notices/", notices.area_notices, name="area_notices"),
+    path("areas/<slug:code>/imports/", imports.area_imports, name="area_imports"),
+    path(
+        "areas/<slug:code>/export/<slug:kind>.<slug:fmt>",
+        imports.area_export,
+        name="area_export",
+    ),
+    path("imports/templates/<slug:kind>.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", imports.import_job, name="import_job"),
+    path("imports/<int:pk>/progress/", imports.import_job_progress, name="import_job_progress"),
+    path("imports/<int:pk>/confirm/", imports.import_job_confirm, name="import_job_confirm"),
+    path("imports/<int:pk>/cancel/", imports.import_job_cancel, name="import_job_cancel"),
+    path(
+        "imports/<int:pk>/invitations/",
+        imports.import_job_invitations,
+        name="import_job_invitations",
+    ),
     path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
     path("me/", people.profile, name="profile"),
     path("me/messages/", people.inbox, name="inbox"),
     path("me/household/", people.household_claim, name="household_claim"),
+    path("me/invitation/", people.invitation_claim, name="invitation_claim"),
     path("me/party/", people.party_register, name="party_register"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
     path(

@@ -94,9 +94,10 @@ class VolunteerSheet(Sheet):
                 if person.pk not in accounts:
                     row.create(plan=plan)
                 elif missing:
-                    row.change(plan=plan, message=_("Skills added: %(skills)s") % {
-                        "skills": "、".join(missing)
-                    })
+                    row.change(
+                        plan=plan,
+                        message=_("Skills added: %(skills)s") % {"skills": "、".join(missing)},
+                    )
                 else:
                     row.skip()
 

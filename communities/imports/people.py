@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from communities.imports.base import (
     CellError,
     Column,
-    Place,
     Context,
+    Place,
     Row,
     Sheet,
     area_code,
@@ -428,7 +428,9 @@ class MembershipSheet(Sheet):
         "mobile number of their account."
     )
     columns = [
-        Column("area", "组织所在区域代码", "Organisation's area code", "420102-001-001", required=True),
+        Column(
+            "area", "组织所在区域代码", "Organisation's area code", "420102-001-001", required=True
+        ),
         Column("organization", "组织名称", "Organisation", "和谐社区居委会", required=True),
         Column("name", "姓名", "Name", "林晓燕"),
         Column("mobile", "手机号码", "Mobile number", "13900000002", required=True),
@@ -585,7 +587,9 @@ class GridSheet(Sheet):
         Column("name", "网格名称", "Grid name", "和谐社区第一网格", required=True),
         Column("kind", "网格类型", "Grid kind", "一般网格"),
         Column("area", "所属区域代码", "Belongs to (area code)", "420102-001-001", required=True),
-        Column("covered", "覆盖区域代码", "Covers (area codes)", "420102-001-001-01", required=True),
+        Column(
+            "covered", "覆盖区域代码", "Covers (area codes)", "420102-001-001-01", required=True
+        ),
         Column("worker", "网格员手机号码", "Grid worker's mobile", "13900000005"),
     ]
 
@@ -678,4 +682,3 @@ class GridSheet(Sheet):
                 "、".join(sorted(a.code for a in grid.covered_areas.all())),
                 shown_phone(grid.worker.phone, reveal=reveal) if grid.worker else "",
             ]
-

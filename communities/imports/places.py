@@ -92,9 +92,7 @@ class AreaSheet(Sheet):
         codes = {row.values["code"] for row in rows} | {row.values["parent"] for row in rows}
         existing = ctx.areas(codes)
         parent_paths = {area.path[: -area.steplen] for area in existing.values() if area.depth > 1}
-        parent_codes = dict(
-            Area.objects.filter(path__in=parent_paths).values_list("path", "code")
-        )
+        parent_codes = dict(Area.objects.filter(path__in=parent_paths).values_list("path", "code"))
         planned = ctx.planned_areas(codes)
         for row in rows:
             v = row.values
@@ -112,10 +110,7 @@ class AreaSheet(Sheet):
                 parent_level = planned[v["parent"]]
             else:
                 row.reject(
-                    _(
-                        "Unknown parent code %(code)s: no place has it, and no row above "
-                        "creates it."
-                    )
+                    _("Unknown parent code %(code)s: no place has it, and no row above creates it.")
                     % {"code": v["parent"]}
                 )
                 continue
@@ -153,7 +148,9 @@ class AreaSheet(Sheet):
         for row in rows:
             v = row.values
             if row.outcome == "change":
-                services.rename_area(area=row.plan, name=v["name"], address=v["address"], by=ctx.user)
+                services.rename_area(
+                    area=row.plan, name=v["name"], address=v["address"], by=ctx.user
+                )
                 continue
             parent = parents.get(v["parent"]) or Area.objects.get(code=v["parent"])
             area = services.create_area(
@@ -250,9 +247,7 @@ class HouseholdSheet(Sheet):
                 elif v["building"] in planned:
                     row.reject(_not_a_building(v["building"], planned[v["building"]]))
                 else:
-                    row.reject(
-                        _("Unknown building code %(code)s.") % {"code": v["building"]}
-                    )
+                    row.reject(_("Unknown building code %(code)s.") % {"code": v["building"]})
                 continue
             if building.level != Level.BUILDING:
                 row.reject(_not_a_building(building.code, building.level))

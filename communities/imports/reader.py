@@ -68,18 +68,16 @@ def _recognise(header: tuple) -> tuple[Sheet, dict[str, int]] | None:
         for column in sheet.columns:
             for spelling in (column.zh, column.en, *column.aliases):
                 spellings[_header_name(spelling)] = column.key
-        positions = {}
+        named = [name for name in names if name]
+        if not named or any(name not in spellings for name in named):
+            continue
+        positions: dict[str, int] = {}
         for index, name in enumerate(names):
-            if not name:
-                continue
-            if name not in spellings:
-                break
-            positions.setdefault(spellings[name], index)
-        else:
-            required = {column.key for column in sheet.columns if column.required}
-            if positions and required <= positions.keys():
-                if best is None or len(positions) > len(best[1]):
-                    best = (sheet, positions)
+            if name:
+                positions.setdefault(spellings[name], index)
+        required = {column.key for column in sheet.columns if column.required}
+        if required <= positions.keys() and (best is None or len(positions) > len(best[1])):
+            best = (sheet, positions)
     return best
 
 

@@ -75,11 +75,15 @@ def _notes_sheet(book, sheets: list[Sheet]) -> None:
     lines = [
         _("Fill in one sheet per kind; keep the header rows (Chinese, then English)."),
         _("Delete the grey example row, or it is skipped and reported."),
-        _("Codes are stable: importing a corrected workbook updates places and households in "
-          "place, matched by code (households by building code, unit and room; residents by "
-          "mobile number)."),
-        _("Upload the workbook on the area's Import and export page: you see what it will "
-          "create, change and skip, row by row, before anything changes."),
+        _(
+            "Codes are stable: importing a corrected workbook updates places and households in "
+            "place, matched by code (households by building code, unit and room; residents by "
+            "mobile number)."
+        ),
+        _(
+            "Upload the workbook on the area's Import and export page: you see what it will "
+            "create, change and skip, row by row, before anything changes."
+        ),
     ]
     for line in lines:
         worksheet.append(["", line])

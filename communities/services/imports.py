@@ -50,15 +50,14 @@ def start_import(*, area: Area, upload: UploadedFile, by: User, language: str) -
     _require(by, "communities.manage_area", area)
     name = Path(upload.name or "").name
     if not name.lower().endswith(ACCEPTED_SUFFIXES):
-        raise ValidationError(
-            {"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")}
-        )
+        raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
     limit = settings.IMPORT_MAX_UPLOAD_MB
     if upload.size > limit * 1024 * 1024:
         raise ValidationError(
-            {"file": _("The file is larger than %(limit)s MB. Split it into several.") % {
-                "limit": limit
-            }}
+            {
+                "file": _("The file is larger than %(limit)s MB. Split it into several.")
+                % {"limit": limit}
+            }
         )
     job = ImportJob(area=area, created_by=by, original_name=name[:200], language=language)
     job.file.save(name, upload, save=False)
@@ -159,8 +158,10 @@ def confirm_import(*, job: ImportJob, by: User) -> ImportJob:
         return job
     if not job.may_confirm:
         raise ValidationError(
-            _("Only a checked workbook without rejected rows can be imported. Correct the rows "
-              "and upload it again.")
+            _(
+                "Only a checked workbook without rejected rows can be imported. Correct the rows "
+                "and upload it again."
+            )
         )
     job.status = Status.IMPORTING
     job.confirmed_at = timezone.now()
