@@ -12,6 +12,7 @@ run: install .env messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_issues
+	$(PY) manage.py seed_demo_imports
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	@# The periodic work (escalation, reminders, the notification sweep) runs beside the server,
 	@# as celery beat would in production; both stop together.

@@ -40,9 +40,12 @@ def community_workbook(
     sizes: Sizes,
     seed: int = 1,
     phone_prefix: str = "137",
+    community_row: bool = True,
+    first_compound: int = 1,
 ) -> bytes:
     """The community `code` (under `parent_code`) with its compounds, buildings, households and
-    residents. Codes follow the demo's scheme: <community>-PP (compound) -BB (building)."""
+    residents. Codes follow the demo's scheme: <community>-PP (compound) -BB (building). Without
+    `community_row` the community is taken to exist already (new compounds in it)."""
     rng = Random(seed)
     book = Workbook(write_only=True)
     areas = book.create_sheet(AreaSheet.title)
@@ -56,10 +59,13 @@ def community_workbook(
         chinese, english = kind.headers()
         sheet.append(chinese)
         sheet.append(english)
-    areas.append([code, parent_code, "社区", name, f"{rng.choice(ROADS)}{rng.randint(1, 300)}号"])
+    if community_row:
+        areas.append(
+            [code, parent_code, "社区", name, f"{rng.choice(ROADS)}{rng.randint(1, 300)}号"]
+        )
     buildings = []
     per_compound = -(-sizes.buildings // sizes.compounds)
-    for p in range(1, sizes.compounds + 1):
+    for p in range(first_compound, first_compound + sizes.compounds):
         compound = f"{code}-{p:02d}"
         road = rng.choice(ROADS)
         areas.append(
