@@ -39,7 +39,7 @@ def community_workbook(
     name: str,
     sizes: Sizes,
     seed: int = 1,
-    phone_prefix: str = "137",
+    phone_prefix: str = "137",  # then two digits of the seed and a running number: 11 digits
     community_row: bool = True,
     first_compound: int = 1,
 ) -> bytes:
@@ -92,7 +92,7 @@ def community_workbook(
                 residents.append(
                     [
                         rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
-                        f"{phone_prefix}{seed % 100:02d}{made:06d}",
+                        f"{phone_prefix}{seed % 100:02d}{made:0{9 - len(phone_prefix)}d}",
                         building,
                         unit,
                         room,
