@@ -146,13 +146,22 @@ def _no_sheet_message(ignored: list[str]) -> str:
     return message
 
 
+def _lock(job: ImportJob) -> ImportJob:
+    """Lock the job row alone. A running import holds a key-share lock on it (its report rows
+    point to it) and a lock on the areas it adds children to, so FOR UPDATE, or locking the
+    joined area, would wait for the whole import: NO KEY UPDATE of the job row does not."""
+    return (
+        ImportJob.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("area")
+        .get(pk=job.pk)
+    )
+
+
 @transaction.atomic
 def confirm_import(*, job: ImportJob, by: User) -> ImportJob:
     """Staff confirm a checked workbook with no rejected row: it is imported in the background.
     Confirming twice imports once."""
-    # no_key: the running import holds a key-share lock on this row (its report rows point to
-    # it); FOR UPDATE would wait for the whole import.
-    job = ImportJob.objects.select_for_update(no_key=True).select_related("area").get(pk=job.pk)
+    job = _lock(job)
     _require(by, "communities.manage_area", job.area)
     if job.status in (Status.IMPORTING, Status.DONE):
         return job
@@ -235,7 +244,7 @@ def run_import(*, job: ImportJob) -> ImportJob:
 def cancel_import(*, job: ImportJob, by: User) -> ImportJob:
     """Stop a job: one waiting for confirmation at once, a running one at its next chunk. A
     cancelled import leaves nothing behind."""
-    job = ImportJob.objects.select_for_update(no_key=True).select_related("area").get(pk=job.pk)
+    job = _lock(job)
     if job.created_by_id != by.pk:
         _require(by, "communities.manage_area", job.area)
     if job.status in (Status.CHECKED, Status.REFUSED):
