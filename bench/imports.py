@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import time
@@ -142,6 +143,7 @@ def run_one(households: int) -> dict:
         "import_cpu_seconds": import_cpu,
         "rss_before_mb": rss_before,
         "peak_rss_mb": _peak_rss_mb(),
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -161,7 +163,7 @@ def measure(sizes=DEFAULT_SIZES, *, env: dict | None = None) -> list[dict]:
         print(
             f"  {households:,} households ({result['rows']:,} rows): dry run "
             f"{result['check_seconds']:.1f} s, import {result['import_seconds']:.1f} s, "
-            f"peak RSS {result['peak_rss_mb']:.0f} MB"
+            f"peak RSS {result['peak_rss_mb']:.0f} MB (load average {result['load_average']:.1f})"
         )
         results.append(result)
     return results
@@ -176,11 +178,12 @@ def report(results: list[dict]) -> list[str]:
         "then the confirmed import in one transaction. Each size in a fresh process; peak RSS "
         "is that process's `ru_maxrss` (Python, Django, openpyxl and the import). Seconds are "
         "wall-clock; in brackets the CPU seconds of the importing process itself (the rest is "
-        "PostgreSQL and waiting for the machine's cores).",
+        "PostgreSQL and waiting for the machine's cores; the one-minute load average at the end "
+        "of the run says how busy they were).",
         "",
         "| Households | Rows | Workbook | Dry run s (CPU s) | Import s (CPU s) | Rows/s (import) | "
-        "RSS before MB | Peak RSS MB |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "RSS before MB | Peak RSS MB | Load average |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
@@ -188,7 +191,7 @@ def report(results: list[dict]) -> list[str]:
             f"{r['check_seconds']:.1f} ({r['check_cpu_seconds']:.1f}) | "
             f"{r['import_seconds']:.1f} ({r['import_cpu_seconds']:.1f}) | "
             f"{r['rows'] / r['import_seconds']:,.0f} | {r['rss_before_mb']:.0f} | "
-            f"{r['peak_rss_mb']:.0f} |"
+            f"{r['peak_rss_mb']:.0f} | {r.get('load_average', 0):.1f} |"
         )
     if len(results) > 1:
         small, large = results[0], results[-1]
@@ -211,6 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
+    # As in production (and in bench.run): with DEBUG on, Django keeps the SQL of recent queries,
+    # bulk inserts included, which would be measured as the import's memory.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database on this machine.")
     if args.one:

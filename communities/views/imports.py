@@ -111,7 +111,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_job_context(request, job),
             "area": job.area,
-            "ancestors": Area.objects.above(job.area),
+            "ancestors": Area.objects.above(job.area, include_self=False),
             "page": page,
             "outcome": outcome,
             "outcomes": ImportRow.Outcome.choices,
@@ -180,7 +180,7 @@ def import_job_invitations(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "job": job,
             "area": job.area,
-            "ancestors": Area.objects.above(job.area),
+            "ancestors": Area.objects.above(job.area, include_self=False),
             "page": page,
             "claim_url": claim_url,
             "now": timezone.now(),
