@@ -34,6 +34,7 @@ from communities.imports.registry import register
 from communities.models import (
     Area,
     Grid,
+    Household,
     Invitation,
     Membership,
     Organization,
@@ -193,6 +194,12 @@ class ResidentSheet(Sheet):
                     )
                     % {"household": invitation.household}
                 )
+            elif invitation.claimed_at is None and not invitation.is_open():
+                self._update(invitation, household, v)
+                invitation.renew = True
+                row.change(
+                    plan=invitation, message=_("The invitation had expired: it gets a new code.")
+                )
             elif (
                 invitation.household_id == household.pk
                 and invitation.full_name == v["name"]
@@ -202,10 +209,14 @@ class ResidentSheet(Sheet):
             elif invitation.claimed_at:
                 row.skip(_("Already claimed: the name on the account is theirs to change."))
             else:
-                invitation.household_id = household.pk
-                invitation.full_name = v["name"]
-                invitation.relation = v["relation"]
+                self._update(invitation, household, v)
                 row.change(plan=invitation, message=_("The invitation is updated."))
+
+    @staticmethod
+    def _update(invitation: Invitation, household: Household, v: dict) -> None:
+        invitation.household_id = household.pk
+        invitation.full_name = v["name"]
+        invitation.relation = v["relation"]
 
     def apply(self, rows: list[Row], ctx: Context) -> None:
         created = [row for row in rows if row.outcome == "create"]
@@ -229,8 +240,11 @@ class ResidentSheet(Sheet):
             batch_size=1000,
         )
         changed = [row.plan for row in rows if row.outcome == "change"]
+        renewed = [invitation for invitation in changed if getattr(invitation, "renew", False)]
+        for invitation, code in zip(renewed, _fresh_codes(len(renewed)), strict=True):
+            invitation.code, invitation.expires_at = code, expires_at
         Invitation.objects.bulk_update(
-            changed, ["household", "full_name", "relation"], batch_size=1000
+            changed, ["household", "full_name", "relation", "code", "expires_at"], batch_size=1000
         )
 
     def export_rows(self, area: Area, user, *, reveal: bool) -> Iterator[list]:

@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from communities import services
 from communities.imports import runner
@@ -40,6 +41,14 @@ MEMBERSHIPS = [
 GRIDS = ["网格代码", "网格名称", "网格类型", "所属区域代码", "覆盖区域代码", "网格员手机号码"]
 
 Status = ImportJob.Status
+
+
+@pytest.fixture(autouse=True)
+def in_english(client):
+    """Messages are asserted in English (the msgids); the Chinese report has its own test."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 def compound_workbook():
@@ -143,7 +152,7 @@ def test_areas_households_and_residents_are_imported_once_confirmed(tree, people
     assert (invitation.full_name, invitation.relation, str(invitation.household)) == (
         "张三丰",
         "owner",
-        "1栋 1单元 101",
+        "1栋 unit 1 101",
     )
     assert invitation.job == job and invitation.claimed_by is None
     assert Invitation.objects.get(phone="+8613987654321").relation == "tenant"
@@ -512,6 +521,25 @@ def test_an_expired_or_wrong_code_is_refused_clearly(invitation):
     assert "This code expired on" in expired.value.message_dict["code"][0]
     assert "No invitation has this code" in wrong.value.message_dict["code"][0]
     assert not person.residencies.exists()
+
+
+def test_importing_an_expired_invitation_again_gives_it_a_new_code(
+    invitation, tree, people, run_import
+):
+    import datetime
+
+    from django.utils import timezone
+
+    invitation.expires_at = timezone.now() - datetime.timedelta(days=1)
+    invitation.save()
+    old_code = invitation.code
+
+    job = run_import(compound_workbook(), area=tree.C1, by=people.community_staff)
+
+    invitation.refresh_from_db()
+    assert job.changed_count == 1
+    assert invitation.code != old_code and invitation.is_open()
+    assert services.claim_invitation(user=UserFactory(), code=invitation.code).status == "verified"
 
 
 def test_a_pending_claim_of_the_same_household_becomes_verified(invitation, tree):
