@@ -96,7 +96,9 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     and after the import, what it did."""
     job = _job_or_404(request, pk)
     outcome = request.GET.get("outcome")
-    if outcome not in ImportRow.Outcome.values:
+    if outcome == "all":
+        outcome = None
+    elif outcome not in ImportRow.Outcome.values:
         outcome = ImportRow.Outcome.REJECT if job.rejected_count else None
     rows = job.rows.order_by("pk")
     if outcome:

@@ -668,6 +668,20 @@ def test_a_template_has_chinese_headers_english_headers_and_an_example_that_is_s
 # --- Pages ---------------------------------------------------------------------------------------
 
 
+def test_the_report_shows_rejected_rows_first_and_every_row_on_request(
+    client, tree, people, run_import
+):
+    sheets = {"住户": [HOUSEHOLDS, ["B1", "1", "301", "60"], ["B1", "1", "302", "abc"]]}
+    job = run_import(sheets, area=tree.C1, by=people.community_staff)
+    client.force_login(people.community_staff)
+
+    first = client.get(job.get_absolute_url()).content.decode()
+    every = client.get(job.get_absolute_url(), {"outcome": "all"}).content.decode()
+
+    assert "B1 1-302" in first and "B1 1-301" not in first
+    assert "B1 1-302" in every and "B1 1-301" in every
+
+
 def test_the_import_page_is_for_those_who_manage_the_area(client, tree, people):
     url = reverse("communities:area_imports", args=[tree.C1.code])
 
