@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install messages lint format bench clean-db screenshots
+.PHONY: run test install messages lint format bench drill clean-db screenshots
 
 run: install .env messages
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_issues
+	$(PY) manage.py seed_demo_rooms
 	$(PY) manage.py seed_demo_imports
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	@# The periodic work (escalation, reminders, the notification sweep) runs beside the server,
@@ -66,3 +67,10 @@ screenshots: install .env messages
 # make bench BENCH_ARGS="--issues 50000 --run-time 15s --import-households 10000"
 bench: install .env messages
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# Fault drills, each on its own PostgreSQL cluster and Redis server started on free ports (so the
+# machine's shared services are never stopped): backup and restore, Redis stopped under load,
+# Celery workers killed mid-task, PostgreSQL stopped hard. Writes docs/drills.md; about fifteen
+# minutes. Some: make drill DRILL_ARGS="--only backup,worker"
+drill: install .env messages
+	$(PY) -m drills.run $(DRILL_ARGS)

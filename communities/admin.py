@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,8 @@ from communities.admin_mixins import ReadOnlyAdminMixin
 from communities.models import (
     Area,
     AreaRole,
+    Booking,
+    ErasureRequest,
     Grid,
     Household,
     ImportJob,
@@ -18,7 +21,9 @@ from communities.models import (
     Notification,
     Organization,
     PartyRegistration,
+    PersonalDataAccess,
     Residency,
+    Space,
     User,
 )
 from communities.services import check_level_fits
@@ -185,3 +190,76 @@ class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "household__building__code", "household__room"]
     list_select_related = ["household__building", "claimed_by"]
     exclude = ["full_name", "phone"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail of who saw whose contact details: read here, written only by services."""
+
+    list_display = ["at", "viewer", "person", "context"]
+    list_filter = ["at"]
+    search_fields = ["viewer__username", "person__username", "context"]
+    list_select_related = ["viewer", "person"]
+    date_hierarchy = "at"
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "requested_at", "erase_after", "cancelled_at", "erased_at"]
+    list_filter = ["erased_at", "cancelled_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+
+class SpaceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Space
+        fields = [
+            "area",
+            "name",
+            "description",
+            "location",
+            "capacity",
+            "opens_at",
+            "closes_at",
+            "open_days",
+            "book_ahead_days",
+            "requires_approval",
+            "managed_by",
+            "active",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        area, managed_by = cleaned.get("area"), cleaned.get("managed_by")
+        if area is not None and managed_by is not None and not managed_by.reaches(area):
+            self.add_error(
+                "managed_by",
+                _("%(name)s does not serve %(area)s.") % {"name": managed_by, "area": area},
+            )
+        return cleaned
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    """Rooms are configuration, edited here with the checks of `services.create_space`; the
+    database keeps capacity positive and closing after opening."""
+
+    form = SpaceAdminForm
+    list_display = ["name", "area", "capacity", "opens_at", "closes_at", "open_days", "active"]
+    list_filter = ["active", "requires_approval", "area__level"]
+    search_fields = ["name", "area__name", "area__code", "managed_by__name"]
+    raw_id_fields = ["area", "managed_by"]
+    list_select_related = ["area"]
+
+
+@admin.register(Booking)
+class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Booked, moved, approved and cancelled through communities.services, which keep bookings
+    from overlapping; the admin reads the record."""
+
+    list_display = ["space", "starts_at", "ends_at", "status", "organization", "booked_by"]
+    list_filter = ["status"]
+    search_fields = ["space__name", "purpose", "organization__name"]
+    list_select_related = ["space", "organization", "booked_by"]
+    date_hierarchy = "starts_at"

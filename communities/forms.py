@@ -1,8 +1,12 @@
+import datetime
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Area, Household, PartyRegistration, Residency, User
+from communities.models import Area, Household, Organization, PartyRegistration, Residency, User
 from communities.phones import normalize_mobile
 
 
@@ -167,3 +171,61 @@ class InvitationClaimForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
         ),
     )
+
+
+class BookingForm(forms.Form):
+    """A day, a start and an end time; the form turns them into the aware datetimes
+    `services.book_space` takes (`starts_at`, `ends_at`), so its errors land on these fields."""
+
+    # The browser's own pickers read and write ISO values, whatever the page's language.
+    day = forms.DateField(
+        label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    purpose = forms.CharField(
+        label=_("What for"),
+        max_length=200,
+        help_text=_("e.g. a chess afternoon, a birthday tea, a meeting of building 3."),
+    )
+    attendees = forms.IntegerField(
+        label=_("People attending"),
+        min_value=1,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(), label=_("Booking for"), required=False
+    )
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, organizations=None, for_myself: bool = True, **kwargs):
+        """`organizations`: those the person may book for (None: only themselves)."""
+        super().__init__(*args, **kwargs)
+        if organizations is None:
+            del self.fields["organization"]
+            return
+        field = self.fields["organization"]
+        field.queryset = organizations
+        if for_myself:
+            field.empty_label = _("Myself")
+        else:
+            field.required = True
+            field.empty_label = None
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.pop("day", None)
+        for name in ("starts_at", "ends_at"):
+            if day is not None and isinstance(cleaned.get(name), datetime.time):
+                cleaned[name] = timezone.make_aware(datetime.datetime.combine(day, cleaned[name]))
+        cleaned.setdefault("organization", None)
+        return cleaned
+
+
+class CancelBookingForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -17,7 +17,7 @@ from communities.models import (
 )
 
 
-def _memo(user, key: str, compute) -> tuple[str, ...]:
+def _memo(user, key: str, compute) -> tuple:
     cache = user.__dict__.setdefault("_reach_cache", {})
     if key not in cache:
         cache[key] = tuple(compute())
@@ -68,6 +68,22 @@ def acting_paths(user) -> tuple[str, ...]:
         return set(seats) | set(contracts)
 
     return _memo(user, "acting", compute)
+
+
+def organization_ids(user) -> tuple[int, ...]:
+    """The organisations the user holds an active post in: those they speak and book for."""
+    if not user.is_authenticated:
+        return ()
+    return _memo(
+        user,
+        "organizations",
+        lambda: (
+            _active_memberships(user)
+            .values_list("organization_id", flat=True)
+            .order_by()
+            .distinct()
+        ),
+    )
 
 
 def grid_paths(user) -> tuple[str, ...]:

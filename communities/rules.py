@@ -177,3 +177,78 @@ rules.add_perm(
     "communities.view_invitation",
     is_authenticated & (is_superuser | claimed_invitation | manages_invited_household),
 )
+
+
+# --- Shared rooms (共享空间) --------------------------------------------------------------------
+# Each room is looked after by its managing organisation and by staff who manage its area. They
+# approve bookings; everyone else sees a room's busy slots, never who booked them.
+
+
+@rules.predicate
+def looks_after_space(user, space) -> bool:
+    """A member of the room's managing organisation, or staff who manage its area."""
+    return space is not None and (
+        space.managed_by_id in reach.organization_ids(user)
+        or reach.is_within(space.area.path, reach.managed_paths(user))
+    )
+
+
+@rules.predicate
+def is_active_space(user, space) -> bool:
+    return space is not None and space.active
+
+
+@rules.predicate
+def lives_under_space(user, space) -> bool:
+    """A verified resident of the room's area or of a place under it."""
+    return space is not None and reach.lives_in(user, space.area)
+
+
+@rules.predicate
+def serves_near_space(user, space) -> bool:
+    """A member of an organisation acting in the room's area, above it or under it: a
+    community's room is booked by the owners' committees of its compounds too."""
+    if space is None:
+        return False
+    here = space.area.path
+    return any(path.startswith(here) or here.startswith(path) for path in reach.acting_paths(user))
+
+
+@rules.predicate
+def is_booker(user, booking) -> bool:
+    return booking.booked_by_id == user.pk
+
+
+@rules.predicate
+def speaks_for_booking(user, booking) -> bool:
+    """A member of the organisation the room was booked for: a meeting's other organisers."""
+    return booking.organization_id is not None and (
+        booking.organization_id in reach.organization_ids(user)
+    )
+
+
+@rules.predicate
+def looks_after_booked_space(user, booking) -> bool:
+    return looks_after_space(user, booking.space)
+
+
+rules.add_perm(
+    "communities.view_space",
+    is_active_space | (is_authenticated & (is_superuser | looks_after_space)),
+)
+rules.add_perm("communities.manage_space", is_authenticated & (is_superuser | looks_after_space))
+rules.add_perm(
+    "communities.book_space",
+    is_authenticated & (is_superuser | lives_under_space | serves_near_space),
+)
+rules.add_perm(
+    "communities.view_booking",
+    is_authenticated & (is_superuser | is_booker | speaks_for_booking | looks_after_booked_space),
+)
+rules.add_perm(
+    "communities.change_booking",
+    is_authenticated & (is_superuser | is_booker | speaks_for_booking | looks_after_booked_space),
+)
+rules.add_perm(
+    "communities.decide_booking", is_authenticated & (is_superuser | looks_after_booked_space)
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import imports, notices, people, places
+from communities.views import imports, notices, people, places, spaces
 
 app_name = "communities"
 
@@ -27,15 +27,26 @@ urlpatterns = [
         imports.import_job_invitations,
         name="import_job_invitations",
     ),
+    path("areas/<slug:code>/rooms/", spaces.area_spaces, name="area_spaces"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("rooms/<int:pk>/", spaces.space_detail, name="space_detail"),
+    path("bookings/<int:pk>/cancel/", spaces.booking_cancel, name="booking_cancel"),
     path("me/", people.profile, name="profile"),
     path("me/messages/", people.inbox, name="inbox"),
     path("me/household/", people.household_claim, name="household_claim"),
     path("me/invitation/", people.invitation_claim, name="invitation_claim"),
     path("me/party/", people.party_register, name="party_register"),
+    path("me/bookings/", spaces.my_bookings, name="my_bookings"),
     path("staff/claims/", people.residency_queue, name="residency_queue"),
+    path("staff/claims/<int:pk>/reveal/", people.residency_reveal, name="residency_reveal"),
     path(
         "staff/claims/<int:pk>/<slug:decision>/", people.residency_decide, name="residency_decide"
+    ),
+    path("staff/bookings/", spaces.booking_queue, name="booking_queue"),
+    path(
+        "staff/bookings/<int:pk>/<slug:decision>/",
+        spaces.booking_decide,
+        name="booking_decide",
     ),
     path("staff/party/", people.party_queue, name="party_queue"),
     path("staff/party/<int:pk>/confirm/", people.party_confirm, name="party_confirm"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Area
-from deliberation.models import FunnelCount, Issue
+from deliberation.models import FunnelCount, Issue, Support
 from deliberation.search import matching
 
 FUNNEL_FIELDS = (
@@ -191,3 +191,26 @@ def similar_open_issues(title: str, area_code: str, user, limit: int = 5) -> lis
     compound_path = area.path[: area.steplen * min(area.level, Area.Level.COMPOUND)]
     candidates = Issue.objects.visible_to(user).open().filter(area__path__startswith=compound_path)
     return list(matching(candidates, title)[:limit])
+
+
+def personal_data(user) -> dict:
+    """The issues a person reported and supported: the deliberation part of "download my data"."""
+    return {
+        "issues_reported": [
+            {
+                "number": issue.pk,
+                "title": issue.title,
+                "description": issue.description,
+                "where": issue.area.name,
+                "status": issue.get_status_display(),
+                "submitted_at": issue.submitted_at,
+                "rating": issue.rating,
+                "rating_comment": issue.rating_comment,
+            }
+            for issue in Issue.objects.filter(reporter=user).select_related("area")
+        ],
+        "issues_supported": [
+            {"number": support.issue_id, "title": support.issue.title, "at": support.at}
+            for support in Support.objects.filter(user=user).select_related("issue")
+        ],
+    }

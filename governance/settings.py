@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.send_due_reminders",
         "schedule": 60.0,
     },
+    "erase-due-personal-data": {
+        "task": "governance.tasks.erase_due_personal_data",
+        "schedule": 3600.0,
+    },
     "close-resolved-issues": {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,
@@ -277,7 +281,8 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "governance.logging.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -2,11 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from governance import views
+from governance import dashboards, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/data/download/", views.my_data_download, name="my_data_download"),
+    path("areas/<slug:code>/dashboard/", dashboards.area_dashboard, name="area_dashboard"),
+    path(
+        "areas/<slug:code>/dashboard.csv", dashboards.area_dashboard_csv, name="area_dashboard_csv"
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

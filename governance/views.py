@@ -1,12 +1,22 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities import reach
-from communities.models import Area, Residency
+from communities import services as community_services
+from communities.models import Area, ErasureRequest, Residency
 from deliberation.models import Issue
+from governance import privacy
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -61,3 +71,65 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception as error:
         checks["cache"] = f"error: {error.__class__.__name__}"
     return JsonResponse(checks, status=200 if checks["database"] == "ok" else 503)
+
+
+class ErasureForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy(
+            "So that nobody else can erase your account from a phone left unlocked."
+        ),
+    )
+    understood = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand that my name, number, homes and messages will be erased for good."
+        )
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """What the portal keeps about me: download it, or ask for it to be erased (and cancel)."""
+    user = request.user
+    form = ErasureForm(request.POST or None, user=user)
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        community_services.cancel_erasure(user=user)
+        messages.success(request, _("Your request was cancelled. Nothing will be erased."))
+        return redirect("my_data")
+    if request.method == "POST" and form.is_valid():
+        erasure = community_services.request_erasure(user=user)
+        messages.success(
+            request,
+            _("Your personal data will be erased on %(day)s unless you cancel before then.")
+            % {"day": date_format(timezone.localtime(erasure.erase_after), "Y-m-d")},
+        )
+        return redirect("my_data")
+    return render(
+        request,
+        "governance/my_data.html",
+        {"form": form, "erasure": ErasureRequest.objects.open().filter(user=user).first()},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(
+        privacy.personal_data(request.user),
+        encoder=DjangoJSONEncoder,
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="my-data-{day}.json"'
+    return response

@@ -263,3 +263,33 @@ def reward(tree, organiser_org):
     return Reward.objects.create(
         name="大米一袋", organization=organiser_org, area=tree.C1, cost=15, stock=1
     )
+
+
+# --- Shared rooms ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def room(tree, people, organiser_org):
+    """安居社区睦邻驿站: the community's room, open every day 08:00–21:00 for 30 people, looked
+    after by its residents' committee, which approves each booking."""
+    return services.create_space(
+        area=tree.C1,
+        name="安居社区睦邻驿站",
+        capacity=30,
+        opens_at=datetime.time(8, 0),
+        closes_at=datetime.time(21, 0),
+        requires_approval=True,
+        managed_by=organiser_org,
+        by=people.community_staff,
+    )
+
+
+@pytest.fixture
+def at():
+    """A local time `days` from today, e.g. at(1, 10) is tomorrow at 10:00 in Asia/Shanghai."""
+
+    def moment(days: int, hour: int, minute: int = 0) -> datetime.datetime:
+        day = timezone.localdate() + datetime.timedelta(days=days)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    return moment

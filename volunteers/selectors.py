@@ -106,3 +106,53 @@ def badges_of(account) -> list[Badge]:
         for year in years
     ]
     return badges
+
+
+def personal_data(user) -> dict:
+    """Points, hours, sign-ups, skills, redemptions and nominations: the volunteering part of
+    "download my data"."""
+    from volunteers.models import LedgerEntry, Nomination, PointsAccount, Redemption, SignUp
+
+    account = PointsAccount.objects.filter(user=user).first()
+    return {
+        "points": account
+        and {"balance": account.balance, "hours": account.hours, "on_leaderboards": account.listed},
+        "ledger": [
+            {
+                "at": entry.at,
+                "kind": entry.get_kind_display(),
+                "points": entry.points,
+                "why": entry.reason,
+            }
+            for entry in LedgerEntry.objects.filter(account__user=user)
+        ],
+        "sign_ups": [
+            {
+                "activity": sign_up.activity.title,
+                "status": sign_up.get_status_display(),
+                "hours": sign_up.hours,
+                "signed_up_at": sign_up.signed_up_at,
+            }
+            for sign_up in SignUp.objects.filter(user=user).select_related("activity")
+        ],
+        "skills": [
+            {
+                "skill": skill.name,
+                "offer": skill.description,
+                "shown_to": skill.get_visibility_display(),
+            }
+            for skill in Skill.objects.filter(user=user)
+        ],
+        "redemptions": [
+            {"reward": item.reward.name, "points": item.points, "at": item.redeemed_at}
+            for item in Redemption.objects.filter(user=user).select_related("reward")
+        ],
+        "nominations": [
+            {
+                "year": nomination.year,
+                "why": nomination.reason,
+                "status": nomination.get_status_display(),
+            }
+            for nomination in Nomination.objects.filter(nominee=user)
+        ],
+    }

@@ -637,3 +637,12 @@ def decide_nomination(*, nomination: Nomination, award: bool, by: User) -> Nomin
             url=reverse("volunteers:good_neighbours"),
         )
     return nomination
+
+
+@transaction.atomic
+def erase_volunteer(*, user: User) -> None:
+    """Volunteering's part of an erasure: skills leave the talent pool, the account leaves every
+    leaderboard and gets a new check-in token. The ledger stays: it is append-only, and it now
+    belongs to an account without a name."""
+    Skill.objects.filter(user=user).delete()
+    PointsAccount.objects.filter(user=user).update(listed=False, check_in_token=uuid.uuid4())

@@ -22,10 +22,15 @@ from communities.models.people import (
     User,
 )
 from communities.models.places import Area, Household, ancestor_paths, subtree_q
+from communities.models.privacy import ErasureRequest, PersonalDataAccess
+from communities.models.spaces import Booking, BookingQuerySet, Space, SpaceQuerySet
 
 __all__ = [
     "Area",
     "AreaRole",
+    "Booking",
+    "BookingQuerySet",
+    "ErasureRequest",
     "Grid",
     "Household",
     "ImportJob",
@@ -38,8 +43,11 @@ __all__ = [
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
+    "PersonalDataAccess",
     "PrivateUploadStorage",
     "Residency",
+    "Space",
+    "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "new_invitation_code",

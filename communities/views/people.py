@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,6 +28,7 @@ from communities.models import (
     Grid,
     Membership,
     PartyRegistration,
+    PersonalDataAccess,
     Residency,
 )
 
@@ -107,8 +109,23 @@ def residency_queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "communities/residency_queue.html", {"page": page, "form": DecisionForm()}
+        request,
+        "communities/residency_queue.html",
+        {
+            "page": page,
+            "form": DecisionForm(),
+            "revealed": PersonalDataAccess.objects.revealed_to(request.user),
+        },
     )
+
+
+@login_required
+@require_POST
+def residency_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the claimant's full number for a while, and record that it was seen."""
+    claim = get_object_or_404(Residency.objects.visible_to(request.user).pending(), pk=pk)
+    services.reveal_claimant(residency=claim, by=request.user)
+    return redirect(f"{reverse('communities:residency_queue')}#claim-{claim.pk}")
 
 
 @login_required

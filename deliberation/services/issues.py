@@ -567,6 +567,20 @@ def record_mediation_outcome(*, issue: Issue, outcome: str, by: User, note: str)
     return issue
 
 
+# --- Privacy -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reveal_reporter(*, issue: Issue, by: User):
+    """Staff who handle the issue may call the reporter: they see the name and number only by
+    asking, and the asking is recorded (communities.PersonalDataAccess)."""
+    from communities.services import record_personal_data_access
+
+    if issue.reporter is None or not by.has_perm("deliberation.see_reporter", issue):
+        raise PermissionDenied(_("You may not see who reported this issue."))
+    return record_personal_data_access(by=by, person=issue.reporter, context=f"issue {issue.pk}")
+
+
 # --- Timeline, counters, notifications --------------------------------------------------------------
 
 

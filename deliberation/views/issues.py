@@ -13,7 +13,15 @@ from django.views.decorators.http import require_POST
 from communities import reach
 from communities.exports import csv_for_excel
 from communities.forms import add_service_errors, errors_to_messages, form_errors_to_messages
-from communities.models import Area, Household, Organization, Residency, User, subtree_q
+from communities.models import (
+    Area,
+    Household,
+    Organization,
+    PersonalDataAccess,
+    Residency,
+    User,
+    subtree_q,
+)
 from communities.pagination import page_without_count, query_without_page
 from deliberation import selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
@@ -150,6 +158,9 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resolve_form": ResolveForm(),
         "rating_form": RatingForm(),
     }
+    context["reporter_revealed"] = context[
+        "can_see_reporter"
+    ] and issue.reporter_id in PersonalDataAccess.objects.revealed_to(user)
     if issue.category.is_mediation:
         context["mediators"] = mediators_of(issue.area) if context["can_triage"] else []
         context["can_record_outcome"] = context["can_triage"] or issue.mediator_id == user.pk
@@ -276,6 +287,17 @@ def issue_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         errors_to_messages(request, error)
         return redirect(issue)
     messages.success(request, _("Done."))
+    return redirect(issue)
+
+
+@login_required
+@require_POST
+def issue_reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), pk=pk)
+    try:
+        services.reveal_reporter(issue=issue, by=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
     return redirect(issue)
 
 

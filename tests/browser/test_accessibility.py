@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from communities import services as community_services
 from deliberation import services as deliberation_services
 from tests.browser.conftest import DESKTOP, PHONE
 
@@ -40,9 +41,8 @@ def _log_in(page, live_server, username):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", list(VIEWPORTS))
 def test_the_main_pages_have_no_serious_accessibility_violations(
-    live_server, browser, tree, people, report, firm, activity, reward, language, width
+    live_server, browser, tree, people, report, firm, activity, reward, room, at, language, width
 ):
-    from communities import services as community_services
     from tests.factories import workbook_upload
 
     job = community_services.start_import(
@@ -61,6 +61,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     )
     issue = report()
     deliberation_services.accept_issue(issue=issue, by=people.owners_member)
+    community_services.book_space(
+        space=room, starts_at=at(1, 10), ends_at=at(1, 12), by=people.resident, purpose="象棋"
+    )
     journeys = {
         None: [
             "/",
@@ -68,20 +71,28 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             issue.get_absolute_url(),
             reverse("deliberation:area_issues", args=[tree.C1.code]),
             reverse("deliberation:area_funnel", args=[tree.S1.code]),
+            reverse("area_dashboard", args=[tree.S1.code]),
+            reverse("communities:area_notices", args=[tree.K1.code]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
+            reverse("communities:area_spaces", args=[tree.K1.code]),
+            room.get_absolute_url(),
         ],
         people.resident.username: [
             reverse("deliberation:report_issue"),
             reverse("volunteers:my_volunteering"),
             reverse("volunteers:reward_list"),
+            reverse("my_data"),
             activity.get_absolute_url(),
+            room.get_absolute_url(),
+            reverse("communities:my_bookings"),
             reverse("communities:invitation_claim"),
         ],
         people.community_staff.username: [
             reverse("deliberation:staff_queue"),
             issue.get_absolute_url(),
             reverse("communities:residency_queue"),
+            reverse("communities:booking_queue"),
             reverse("communities:area_imports", args=[tree.C1.code]),
             job.get_absolute_url(),
             reverse("communities:import_job_invitations", args=[job.pk]),

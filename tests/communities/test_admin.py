@@ -38,6 +38,8 @@ def test_every_model_has_an_admin_with_search_and_filters():
         "arearole",
         "grid",
         "partyregistration",
+        "space",
+        "booking",
     ],
 )
 def test_every_changelist_opens_and_searches(admin_client_with_tree, model):
@@ -79,3 +81,28 @@ def test_the_admin_adds_a_building_under_a_compound(admin_client_with_tree, tree
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert Area.objects.get(code="X9").path.startswith(tree.K1.path)
     assert Area.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_the_admin_refuses_a_room_managed_by_an_organisation_that_does_not_serve_it(
+    admin_client_with_tree, tree, people
+):
+    from communities.models import Space
+
+    owners = people.owners_member.memberships.get().organization
+    response = admin_client_with_tree.post(
+        reverse("admin:communities_space_add"),
+        {
+            "area": tree.K2.pk,
+            "name": "金桥花园活动室",
+            "capacity": 10,
+            "opens_at": "08:00",
+            "closes_at": "20:00",
+            "open_days": "1234567",
+            "book_ahead_days": 60,
+            "managed_by": owners.pk,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["managed_by"]
+    assert not Space.objects.exists()

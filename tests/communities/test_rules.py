@@ -137,6 +137,145 @@ def test_view_rule_and_visible_to_agree_for_every_role(tree, people, model, perm
     assert saw_allowed and saw_denied and not other
 
 
+# --- Shared rooms ------------------------------------------------------------------------------
+
+# Who may book a room seated at each relation, and who looks after it (approves its bookings)
+# when it is managed by an organisation none of them belongs to: residents book where they live
+# and above; organisations where they act, above it and under it; staff look after their subtree.
+SPACE_EXPECTED = {
+    ("street_staff", "book_space"): (True, True, True, False, False),
+    ("street_staff", "manage_space"): (True, True, False, False, False),
+    ("community_staff", "book_space"): (True, True, True, False, False),
+    ("community_staff", "manage_space"): (True, True, False, False, False),
+    ("owners_member", "book_space"): (True, True, True, False, False),
+    ("owners_member", "manage_space"): (False, False, False, False, False),
+    ("firm_staff", "book_space"): (True, True, True, False, False),
+    ("firm_staff", "manage_space"): (False, False, False, False, False),
+    ("grid_worker", "book_space"): (False, False, False, False, False),
+    ("grid_worker", "manage_space"): (False, False, False, False, False),
+    ("resident", "book_space"): (True, None, True, False, False),
+    ("resident", "manage_space"): (False, None, False, False, False),
+}
+
+
+@pytest.fixture
+def district_org(tree):
+    """A social organisation of the district, managing rooms everywhere, that nobody of
+    `people` belongs to."""
+    from communities.models import Organization
+
+    return Organization.objects.create(
+        name="江岸区社区服务中心", kind=Organization.Kind.SOCIAL_ORGANIZATION, area=tree.D
+    )
+
+
+def _room_at(area, managed_by, admin_user, **fields):
+    import datetime
+
+    from communities import services
+
+    return services.create_space(
+        area=area,
+        name=fields.pop("name", f"{area.name}活动室"),
+        capacity=20,
+        opens_at=datetime.time(8, 0),
+        closes_at=datetime.time(21, 0),
+        managed_by=managed_by,
+        by=admin_user,
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(("role", "action"), list(SPACE_EXPECTED))
+def test_rooms_are_booked_and_looked_after_within_reach(
+    tree, people, district_org, admin_user, role, action
+):
+    user = getattr(people, role)
+    for relation, code, allowed in zip(
+        RELATIONS, MATRIX[role], SPACE_EXPECTED[(role, action)], strict=True
+    ):
+        if code is None:
+            continue
+        room = _room_at(getattr(tree, code), district_org, admin_user)
+        assert user.has_perm(f"communities.{action}", room) is allowed, (
+            role,
+            action,
+            relation,
+            code,
+        )
+
+
+def test_members_of_the_managing_organisation_look_after_its_rooms(tree, people, admin_user):
+    owners = people.owners_member.memberships.get().organization
+    room = _room_at(tree.K1, owners, admin_user)
+    assert people.owners_member.has_perm("communities.manage_space", room)
+    assert not people.firm_staff.has_perm("communities.manage_space", room)
+    assert not AnonymousUser().has_perm("communities.manage_space", room)
+
+
+def test_room_and_booking_rules_agree_with_their_querysets_for_every_role(
+    tree, people, district_org, admin_user
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from communities import services
+    from communities.models import Booking, Organization, Space
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    def at(hour):
+        return timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(hour)))
+
+    committee = people.community_staff.memberships.get().organization
+    owners = people.owners_member.memberships.get().organization
+    firm = people.firm_staff.memberships.get().organization
+    office = people.street_staff.memberships.get().organization
+    elsewhere = Organization.objects.create(
+        name="金桥社区居委会", kind=Organization.Kind.RESIDENTS_COMMITTEE, area=tree.C3
+    )
+    community_room = _room_at(tree.C1, committee, admin_user, requires_approval=True)
+    compound_room = _room_at(tree.K1, owners, admin_user)
+    closed_room = _room_at(tree.C3, elsewhere, admin_user)
+    district_room = _room_at(tree.D, district_org, admin_user)
+    for when, by, room, organization in [
+        (8, people.resident, community_room, None),
+        (10, people.owners_member, community_room, owners),
+        (12, people.firm_staff, compound_room, firm),
+        (14, admin_user, closed_room, None),
+        (16, people.street_staff, district_room, office),
+    ]:
+        services.book_space(
+            space=room,
+            starts_at=at(when),
+            ends_at=at(when + 1),
+            by=by,
+            purpose="议事",
+            organization=organization,
+        )
+    closed_room.active = False
+    closed_room.save(update_fields=["active"])
+
+    checks = [
+        (Space, "communities.view_space", lambda user: Space.objects.visible_to(user)),
+        (Space, "communities.manage_space", lambda user: Space.objects.managed_by_user(user)),
+        (Booking, "communities.view_booking", lambda user: Booking.objects.visible_to(user)),
+        (Booking, "communities.decide_booking", lambda user: Booking.objects.decidable_by(user)),
+    ]
+    for model, perm, queryset in checks:
+        objects = list(model.objects.select_related())
+        saw_allowed = saw_denied = False
+        for user in _all_users(people):
+            visible = set(queryset(user).values_list("pk", flat=True))
+            for obj in objects:
+                allowed = user.has_perm(perm, obj)
+                assert allowed == (obj.pk in visible), (perm, getattr(user, "username", ""), obj)
+                saw_allowed |= allowed
+                saw_denied |= not allowed
+        assert saw_allowed and saw_denied, perm
+
+
 @pytest.mark.django_db
 def test_import_rules_and_visible_to_agree_for_every_role(tree, people, households, admin_user):
     """An import job is seen by its starter and the staff above its area; an invitation by the

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from communities.models import Area, PartyRegistration, Residency
+from communities.models import Area, PartyRegistration, PersonalDataAccess, Residency
 from tests.factories import UserFactory
 
 
@@ -167,7 +167,9 @@ def test_a_claim_posted_twice_makes_one_claim(client, tree, households):
     assert Residency.objects.filter(user=user).count() == 1
 
 
-def test_staff_see_a_claimants_phone_number_and_verify_the_claim(client, tree, households, people):
+def test_staff_ask_to_see_a_claimants_number_are_recorded_and_verify_the_claim(
+    client, tree, households, people
+):
     newcomer = UserFactory(phone="+8613712345678")
     client.force_login(newcomer)
     client.post(
@@ -187,8 +189,19 @@ def test_staff_see_a_claimants_phone_number_and_verify_the_claim(client, tree, h
     response = client.post(reverse("communities:residency_decide", args=[claim.pk, "verify"]))
     assert response.status_code == 404
 
+    assert client.post(reverse("communities:residency_reveal", args=[claim.pk])).status_code == 404
+
     client.force_login(people.community_staff)
+    queue = client.get(reverse("communities:residency_queue")).content.decode()
+    assert "137****5678" in queue and "137 1234 5678" not in queue
+    client.post(reverse("communities:residency_reveal", args=[claim.pk]))
     assert "137 1234 5678" in client.get(reverse("communities:residency_queue")).content.decode()
+    access = PersonalDataAccess.objects.get()
+    assert (access.viewer, access.person, access.context) == (
+        people.community_staff,
+        newcomer,
+        f"claim {claim.pk}",
+    )
     client.post(reverse("communities:residency_decide", args=[claim.pk, "verify"]))
     claim.refresh_from_db()
     assert claim.status == Residency.Status.VERIFIED

@@ -150,7 +150,9 @@ def test_the_public_page_shows_the_timeline_but_never_the_reporter(client, repor
     ):
         assert secret not in html
     client.force_login(people.owners_member)
-    assert people.resident.full_name in client.get(issue.get_absolute_url()).content.decode()
+    staff_view = client.get(issue.get_absolute_url()).content.decode()
+    assert people.resident.masked_name in staff_view
+    assert people.resident.phone[3:] not in staff_view
 
 
 def test_a_private_matter_is_a_404_to_the_public(client, report, people):
@@ -472,3 +474,31 @@ def test_triage_staff_merge_a_duplicate_from_its_page(client, report, people):
         reverse("deliberation:issue_act", args=[original.pk, "merge"]), {"into": "abc"}
     )
     assert response.status_code == 404
+
+
+def test_staff_see_the_reporter_masked_until_they_ask_and_the_asking_is_recorded(
+    client, report, people, firm
+):
+    from communities.models import PersonalDataAccess
+
+    issue = report()
+    number = people.resident.phone.removeprefix("+86")
+    client.force_login(people.owners_member)
+    page = client.get(issue.get_absolute_url()).content.decode()
+    assert people.resident.masked_name in page and number not in page
+    client.post(reverse("deliberation:issue_reveal_reporter", args=[issue.pk]))
+    page = client.get(issue.get_absolute_url()).content.decode()
+    assert people.resident.full_name in page
+    assert f"{number[:3]} {number[3:7]} {number[7:]}" in page
+    assert PersonalDataAccess.objects.filter(
+        viewer=people.owners_member, person=people.resident, context=f"issue {issue.pk}"
+    ).exists()
+
+
+def test_someone_who_may_not_see_the_reporter_cannot_reveal_them(client, report, people):
+    from communities.models import PersonalDataAccess
+
+    issue = report()
+    client.force_login(people.stranger)
+    client.post(reverse("deliberation:issue_reveal_reporter", args=[issue.pk]))
+    assert not PersonalDataAccess.objects.exists()

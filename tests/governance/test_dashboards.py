@@ -1,0 +1,108 @@
+"""The dashboard of every tier: figures from the counters, children ranked, CSV, fixed cost."""
+
+import datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from deliberation import services
+from deliberation.models import Issue
+from deliberation.selectors import Period
+from governance import selectors
+from volunteers import services as volunteer_services
+
+
+def _this_quarter() -> Period:
+    return Period.from_request(None)
+
+
+def _resolve(issue, people, firm):
+    services.accept_issue(issue=issue, by=people.owners_member)
+    services.assign_issue(issue=issue, organization=firm, by=people.owners_member)
+    services.resolve_issue(issue=issue, by=people.firm_staff, note="换了灯泡")
+
+
+def test_a_street_counts_its_compounds_and_ranks_the_one_that_resolves_first(
+    tree, people, firm, report
+):
+    _resolve(report(area=tree.B1), people, firm)
+    report(area=tree.B4)
+    dashboard = selectors.area_dashboard(tree.S1, _this_quarter())
+    assert (dashboard.funnel.collected, dashboard.funnel.resolved) == (2, 1)
+    assert [row.area for row in dashboard.children] == [tree.C1, tree.C2]
+    assert [row.funnel.resolution_rate for row in dashboard.children] == [1.0, 0.0]
+    assert dashboard.trend[-1].funnel.collected == 2
+
+
+def test_commitments_are_counted_where_they_stand_today(tree, people, firm):
+    due = timezone.localdate() + datetime.timedelta(days=3)
+    services.make_commitment(
+        organization=firm, area=tree.K1, title="修好路灯", due_on=due, by=people.firm_staff
+    )
+    late = services.make_commitment(
+        organization=firm, area=tree.K1, title="清理楼道", due_on=due, by=people.firm_staff
+    )
+    type(late).objects.filter(pk=late.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(1)
+    )
+    figures = selectors.area_dashboard(tree.S1, _this_quarter())
+    assert (figures.commitments.made, figures.commitments.on_track) == (2, 1)
+    assert figures.commitments.overdue == 1
+    assert figures.children[0].commitments.overdue == 1
+
+
+def test_confirmed_volunteer_hours_count_where_the_activity_was_held(
+    tree, people, activity, organiser_org
+):
+    entry = volunteer_services.sign_up(activity=activity, user=people.resident)
+    volunteer_services.check_in(sign_up=entry, by=people.community_staff)
+    volunteer_services.confirm_hours(sign_up=entry, hours=2, by=people.community_staff)
+    quarter = Period.from_request(
+        f"{activity.starts_at.year}-Q{(timezone.localtime(activity.starts_at).month - 1) // 3 + 1}"
+    )
+    dashboard = selectors.area_dashboard(tree.S1, quarter)
+    assert dashboard.volunteering.hours == 2
+    assert dashboard.volunteering.volunteers == 1
+
+
+def test_the_public_page_shows_figures_charts_and_tables_but_no_resident(
+    client, tree, people, report
+):
+    report(area=tree.B1)
+    response = client.get(reverse("area_dashboard", args=[tree.S1.code]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count("<svg") == 3
+    assert "<table" in page and "安居社区" in page
+    assert people.resident.full_name not in page
+    assert "style=" not in page
+
+
+def test_the_csv_opens_in_excel_with_one_line_per_place(client, tree, people, report):
+    report(area=tree.B1)
+    response = client.get(reverse("area_dashboard_csv", args=[tree.S1.code]))
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 + 1 + 2  # header, the street, its two communities
+    assert lines[1].split(",")[:4][:2] == [tree.S1.name, tree.S1.code]
+
+
+def test_a_district_dashboard_costs_the_same_queries_at_any_size(
+    client, tree, people, firm, report
+):
+    def queries_for_district() -> int:
+        cache.clear()  # the median is cached for ten minutes; count the cold page each time
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("area_dashboard", args=[tree.D.code])).status_code == 200
+        return len(queries)
+
+    report(area=tree.B1)
+    few = queries_for_district()
+    for area in (tree.B2, tree.B3, tree.B4, tree.B5) * 5:
+        report(area=area)
+    _resolve(Issue.objects.filter(area=tree.B2).first(), people, firm)
+    assert queries_for_district() == few
