@@ -4,7 +4,8 @@
     python -m bench.imports --households 10000        # smaller
     python -m bench.imports --sizes 10000,100000      # several sizes, one process each
 
-`make bench` calls `measure()` after the page loads. Each size runs in a fresh process (`--one`),
+`make bench` calls `measure()` after the page loads, on a database of its own
+(`portal_bench_imports`). Each size runs in a fresh process (`--one`),
 so its peak resident memory (`resource.getrusage`) is its own: if memory does not grow with the
 file, the peak is about the same at 10,000 and at 100,000 households. The workbook is built by
 `communities.imports.sample` (one community: compounds of 20 buildings, 100 households a
@@ -27,6 +28,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (10_000, 100_000)
@@ -147,8 +149,24 @@ def run_one(households: int) -> dict:
     }
 
 
+def _own_database(env: dict) -> dict:
+    """bench.run's database with `_imports` appended, created if missing: the imported streets
+    stay out of the district the page loads measure."""
+    import psycopg
+
+    url = urlsplit(env["DATABASE_URL"])
+    name = url.path.lstrip("/") + "_imports"
+    with psycopg.connect(urlunsplit(url._replace(path="/postgres")), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return {**env, "DATABASE_URL": urlunsplit(url._replace(path=f"/{name}"))}
+
+
 def measure(sizes=DEFAULT_SIZES, *, env: dict | None = None) -> list[dict]:
-    """Each size in its own process, so each peak RSS is that import's alone."""
+    """Each size in its own process, so each peak RSS is that import's alone. Given bench.run's
+    environment, the imports go to a database of their own beside its one."""
+    if env is not None:
+        env = _own_database(env)
     results = []
     for households in sizes:
         output = subprocess.run(
