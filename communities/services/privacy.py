@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from communities.models import (
     AreaRole,
     ErasureRequest,
     Grid,
+    Invitation,
     Membership,
     Notification,
     PartyRegistration,
@@ -76,6 +78,10 @@ def erase_person(*, user: User) -> User:
     Grid.objects.filter(worker=user).update(worker=None)
     PartyRegistration.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
+    # What staff imported about the person: the invitation they claimed, or one still waiting
+    # under their number.
+    invited = Q(claimed_by=user) | (Q(phone=user.phone) if user.phone else Q(pk__in=[]))
+    Invitation.objects.filter(invited).update(full_name="", phone=None)
     user.username = f"erased-{user.pk}"
     user.full_name = ""
     user.first_name = ""

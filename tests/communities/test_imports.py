@@ -542,6 +542,21 @@ def test_importing_an_expired_invitation_again_gives_it_a_new_code(
     assert services.claim_invitation(user=UserFactory(), code=invitation.code).status == "verified"
 
 
+def test_erasing_a_person_clears_the_name_and_number_staff_imported(invitation):
+    person = UserFactory()
+    services.claim_invitation(user=person, code=invitation.code)
+    waiting = Invitation.objects.get(phone="+8613987654321")
+    stranger = UserFactory(phone="+8613987654321")
+
+    services.erase_person(user=person)
+    services.erase_person(user=stranger)
+
+    invitation.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (invitation.full_name, invitation.phone) == ("", None)
+    assert (waiting.full_name, waiting.phone) == ("", None)
+
+
 def test_a_pending_claim_of_the_same_household_becomes_verified(invitation, tree):
     person = UserFactory()
     claim = services.claim_household(
