@@ -13,9 +13,11 @@ run: install .env messages
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_issues
 	$(PY) manage.py seed_demo_rooms
+	$(PY) manage.py seed_demo_notices
 	$(PY) manage.py seed_demo_imports
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
-	@# The periodic work (escalation, reminders, the notification sweep) runs beside the server,
+	@# The periodic work (escalation, reminders, notice delivery, the mail and notification
+	@# sweeps, daily digests) runs beside the server,
 	@# as celery beat would in production; both stop together.
 	@trap 'kill 0' INT TERM EXIT; $(PY) manage.py run_periodic_tasks & $(PY) manage.py runserver $(HOST)
 

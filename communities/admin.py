@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from communities.admin_mixins import ReadOnlyAdminMixin
+from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from communities.models import (
     Area,
     AreaRole,
     Booking,
+    DigestSend,
     ErasureRequest,
+    FinanceLine,
     Grid,
     Household,
     ImportJob,
@@ -18,7 +20,10 @@ from communities.models import (
     Invitation,
     Membership,
     Notice,
+    NoticeAttachment,
+    NoticeDelivery,
     Notification,
+    NotificationPreference,
     Organization,
     PartyRegistration,
     PersonalDataAccess,
@@ -141,11 +146,22 @@ class PartyRegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "user", "created_at", "read_at", "emailed_at"]
-    list_filter = ["read_at", "emailed_at"]
+    list_display = ["title", "kind", "user", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind", "read_at", "emailed_at"]
     search_fields = ["title", "user__username", "key"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+
+
+class NoticeAttachmentInline(ReadOnlyInline):
+    model = NoticeAttachment
+    fields = ["name", "kind", "size", "added_at"]
+
+
+class FinanceLineInline(ReadOnlyInline):
+    model = FinanceLine
+    fields = ["position", "direction", "item", "amount"]
+    show_change_link = False
 
 
 @admin.register(Notice)
@@ -158,6 +174,54 @@ class NoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "body", "area__name", "area__code"]
     list_select_related = ["area", "organization"]
     date_hierarchy = "publish_at"
+    inlines = [NoticeAttachmentInline, FinanceLineInline]
+
+
+@admin.register(NoticeDelivery)
+class NoticeDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The outbox of notice deliveries: what is due, what ran, how many it reached."""
+
+    list_display = ["notice", "due_at", "attempts", "started_at", "finished_at", "outcome"]
+    list_filter = ["outcome", "finished_at"]
+    search_fields = ["notice__title", "notice__area__name"]
+    list_select_related = ["notice"]
+    date_hierarchy = "due_at"
+
+
+@admin.register(NoticeAttachment)
+class NoticeAttachmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "size", "notice", "added_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "notice__title"]
+    list_select_related = ["notice"]
+
+
+@admin.register(FinanceLine)
+class FinanceLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["notice", "position", "direction", "item", "amount"]
+    list_filter = ["direction"]
+    search_fields = ["item", "notice__title"]
+    list_select_related = ["notice"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each person chooses on their own settings page; the admin reads."""
+
+    list_display = ["user", "daily_digest", "updated_at"]
+    list_filter = ["daily_digest"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+
+@admin.register(DigestSend)
+class DigestSendAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The send log of daily digests, one row per person and day."""
+
+    list_display = ["user", "day", "sent_at", "messages"]
+    list_filter = ["day"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
 
 
 @admin.register(ImportJob)

@@ -1,13 +1,26 @@
 import datetime
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Area, Household, Organization, PartyRegistration, Residency, User
+from communities.documents import ACCEPT, clean_documents
+from communities.models import (
+    Area,
+    FinanceLine,
+    Household,
+    Notice,
+    Notification,
+    Organization,
+    PartyRegistration,
+    Residency,
+    User,
+)
 from communities.phones import normalize_mobile
+from communities.services.notices import FinanceItem
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -229,3 +242,131 @@ class BookingForm(forms.Form):
 
 class CancelBookingForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+# --- The notice board and the inbox ------------------------------------------------------------
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The phone's own date and time picker; without it, "2025-05-01T09:00" typed by hand."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class MultipleDocumentInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """Up to ten documents, each judged by its bytes in communities.documents."""
+
+    widget = MultipleDocumentInput(attrs={"accept": ACCEPT})
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data or []) if upload]
+        if not isinstance(data, list | tuple) and data:
+            uploads = [data]
+        return clean_documents(uploads)
+
+
+class NoticeForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        Organization.objects.none(),
+        label=_("Published by"),
+        help_text=_("An organisation you belong to that serves this place."),
+    )
+    kind = forms.ChoiceField(label=_("Kind of notice"), choices=Notice.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    attachments = DocumentsField(
+        label=_("Attach documents"),
+        required=False,
+        help_text=_(
+            "PDF, JPEG or PNG pictures, Word (.docx) or Excel (.xlsx), at most 10 MB each: a "
+            "convention, a self-management handbook, the receipts of a disclosure."
+        ),
+    )
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Leave empty to publish now."),
+    )
+    unpublish_at = forms.DateTimeField(
+        label=_("Take down at"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Leave empty to keep it on the board."),
+    )
+    pinned = forms.BooleanField(label=_("Pin it at the top of the board"), required=False)
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["organization"].required = bool(organizations)
+        if len(organizations) == 1:
+            self.fields["organization"].initial = organizations[0].pk
+
+
+class FinanceLineForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("Income or spending"),
+        choices=[("", "—"), *FinanceLine.Direction.choices],
+        required=False,
+    )
+    item = forms.CharField(label=_("Item"), max_length=120, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        filled = [cleaned.get(name) not in (None, "") for name in ("direction", "item", "amount")]
+        if any(filled) and not all(filled):
+            raise ValidationError(_("Give each line income or spending, an item and an amount."))
+        return cleaned
+
+    def as_item(self) -> FinanceItem | None:
+        data = self.cleaned_data
+        if not data.get("item"):
+            return None
+        return FinanceItem(direction=data["direction"], item=data["item"], amount=data["amount"])
+
+
+FinanceLineFormSet = forms.formset_factory(
+    FinanceLineForm, extra=5, max_num=60, absolute_max=60, validate_max=True
+)
+
+
+def finance_items(formset) -> list[FinanceItem]:
+    return [item for form in formset.forms if (item := form.as_item()) is not None]
+
+
+class NotificationPreferenceForm(forms.Form):
+    email_kinds = forms.MultipleChoiceField(
+        label=_("Also send me these by e-mail, as they come"),
+        choices=Notification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    daily_digest = forms.BooleanField(
+        label=_("Once a day, mail me a digest of my unread messages"),
+        required=False,
+        help_text=_("Messages already mailed on their own are not repeated in it."),
+    )

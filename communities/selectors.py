@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from communities.models import (
     AreaRole,
+    DigestSend,
     Membership,
     Notification,
+    NotificationPreference,
     PartyRegistration,
     PersonalDataAccess,
     Residency,
@@ -14,8 +16,8 @@ from communities.models import (
 
 
 def personal_data(user: User) -> dict:
-    """The account, homes, posts, roles, party registration, inbox, and who saw the person's
-    contact details: the communities part of "download my data"."""
+    """The account, homes, posts, roles, party registration, inbox and its mail settings, and
+    who saw the person's contact details: the communities part of "download my data"."""
     registration = PartyRegistration.objects.filter(user=user).select_related("community").first()
     return {
         "account": {
@@ -64,6 +66,18 @@ def personal_data(user: User) -> dict:
         "messages": [
             {"title": note.title, "body": note.body, "at": note.created_at, "read": note.read_at}
             for note in Notification.objects.filter(user=user)
+        ],
+        "mail_settings": [
+            {
+                "kinds_by_email": preference.email_kinds,
+                "daily_digest": preference.daily_digest,
+                "chosen_at": preference.updated_at,
+            }
+            for preference in NotificationPreference.objects.filter(user=user)
+        ],
+        "digests_mailed": [
+            {"day": digest.day, "messages": digest.messages, "at": digest.sent_at}
+            for digest in DigestSend.objects.filter(user=user)
         ],
         "who_saw_my_contact_details": [
             {"by": str(access.viewer), "where": access.context, "at": access.at}

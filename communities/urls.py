@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import imports, notices, people, places, spaces
+from communities.views import imports, inbox, notices, people, places, spaces
 
 app_name = "communities"
 
@@ -28,11 +28,19 @@ urlpatterns = [
         name="import_job_invitations",
     ),
     path("areas/<slug:code>/rooms/", spaces.area_spaces, name="area_spaces"),
-    path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
     path("rooms/<int:pk>/", spaces.space_detail, name="space_detail"),
     path("bookings/<int:pk>/cancel/", spaces.booking_cancel, name="booking_cancel"),
+    path("areas/<slug:code>/notices/new/", notices.notice_create, name="notice_create"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/print/", notices.notice_print, name="notice_print"),
+    path("notices/<int:pk>/edit/", notices.notice_edit, name="notice_edit"),
+    path("notices/<int:pk>/take-down/", notices.notice_unpublish, name="notice_unpublish"),
+    path("notices/attachments/<int:pk>/", notices.notice_attachment, name="notice_attachment"),
     path("me/", people.profile, name="profile"),
-    path("me/messages/", people.inbox, name="inbox"),
+    path("me/messages/", inbox.inbox, name="inbox"),
+    path("me/messages/read/", inbox.notifications_read_all, name="notifications_read_all"),
+    path("me/messages/<int:pk>/read/", inbox.notification_read, name="notification_read"),
+    path("me/messages/settings/", inbox.notification_settings, name="notification_settings"),
     path("me/household/", people.household_claim, name="household_claim"),
     path("me/invitation/", people.invitation_claim, name="invitation_claim"),
     path("me/party/", people.party_register, name="party_register"),

@@ -162,7 +162,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.close_resolved_issues",
         "schedule": 3600.0,
     },
+    "deliver-due-notices": {
+        "task": "communities.tasks.deliver_due_notices",
+        "schedule": 60.0,
+    },
+    "send-due-emails": {
+        "task": "communities.tasks.send_due_emails",
+        "schedule": 120.0,
+    },
+    "send-daily-digests": {
+        "task": "communities.tasks.send_daily_digests",
+        "schedule": 900.0,
+    },
 }
+# The daily digest goes out from this local hour on, once a day per person.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)
 
 # Deadlines of the three lanes, in hours: 小事快办, 急事速办, 难事联办.
 ISSUE_LANE_HOURS = {
@@ -287,3 +301,5 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("Neighbourhood Governance Portal")
+# Where residents reach the portal: links in e-mails (which have no request to build them from).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")

@@ -2,7 +2,7 @@
 
 `register` adds a kind of sheet; `sheets()` lists them in import order. The sheets of this app
 are registered when it is ready (`CommunitiesConfig.ready`); apps above add their own the same
-way. See docs/adr/0008-spreadsheet-imports.md.
+way. See docs/adr/0009-spreadsheet-imports.md.
 """
 
 from communities.imports.base import Column, Context, Row, Sheet

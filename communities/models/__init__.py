@@ -10,8 +10,21 @@ from communities.models.imports import (
     PrivateUploadStorage,
     new_invitation_code,
 )
-from communities.models.inbox import Notification, NotificationQuerySet
-from communities.models.notices import Notice, NoticeQuerySet
+from communities.models.inbox import (
+    DigestSend,
+    Notification,
+    NotificationPreference,
+    NotificationQuerySet,
+    wants_email,
+)
+from communities.models.notices import (
+    FinanceLine,
+    FinanceStatement,
+    Notice,
+    NoticeAttachment,
+    NoticeDelivery,
+    NoticeQuerySet,
+)
 from communities.models.people import (
     AreaRole,
     Grid,
@@ -30,7 +43,10 @@ __all__ = [
     "AreaRole",
     "Booking",
     "BookingQuerySet",
+    "DigestSend",
     "ErasureRequest",
+    "FinanceLine",
+    "FinanceStatement",
     "Grid",
     "Household",
     "ImportJob",
@@ -38,8 +54,11 @@ __all__ = [
     "Invitation",
     "Membership",
     "Notice",
+    "NoticeAttachment",
+    "NoticeDelivery",
     "NoticeQuerySet",
     "Notification",
+    "NotificationPreference",
     "NotificationQuerySet",
     "Organization",
     "PartyRegistration",
@@ -52,4 +71,5 @@ __all__ = [
     "ancestor_paths",
     "new_invitation_code",
     "subtree_q",
+    "wants_email",
 ]

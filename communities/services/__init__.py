@@ -13,8 +13,24 @@ from communities.services.imports import (
     run_import,
     start_import,
 )
-from communities.services.inbox import mark_notifications_read, notify, notify_many
-from communities.services.notices import publish_notice, unpublish_notice
+from communities.services.inbox import (
+    mark_notification_read,
+    mark_notifications_read,
+    notify,
+    notify_many,
+    send_daily_digests,
+    send_due_emails,
+    set_notification_preferences,
+)
+from communities.services.notices import (
+    FinanceItem,
+    change_notice,
+    deliver_due_notices,
+    deliver_notice,
+    notice_recipients,
+    publish_notice,
+    unpublish_notice,
+)
 from communities.services.people import (
     add_membership,
     assign_area_role,
@@ -54,6 +70,7 @@ from communities.services.spaces import (
 )
 
 __all__ = [
+    "FinanceItem",
     "add_membership",
     "approve_booking",
     "assign_area_role",
@@ -62,6 +79,7 @@ __all__ = [
     "cancel_booking",
     "cancel_erasure",
     "cancel_import",
+    "change_notice",
     "check_import",
     "check_level_fits",
     "claim_household",
@@ -71,11 +89,15 @@ __all__ = [
     "create_area",
     "create_household",
     "create_space",
+    "deliver_due_notices",
+    "deliver_notice",
     "end_membership",
     "erase_person",
+    "mark_notification_read",
     "mark_notifications_read",
     "move_area",
     "normalize_invitation_code",
+    "notice_recipients",
     "notify",
     "notify_many",
     "publish_notice",
@@ -88,8 +110,11 @@ __all__ = [
     "reschedule_booking",
     "reveal_claimant",
     "run_import",
+    "send_daily_digests",
+    "send_due_emails",
     "set_display_preferences",
     "set_mobile_number",
+    "set_notification_preferences",
     "start_import",
     "unpublish_notice",
     "verify_residency",

@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from communities import reach
 from communities.models import (
     AreaRole,
+    DigestSend,
     ErasureRequest,
     Grid,
     Invitation,
     Membership,
     Notification,
+    NotificationPreference,
     PartyRegistration,
     PersonalDataAccess,
     Residency,
@@ -66,7 +68,7 @@ def cancel_erasure(*, user: User) -> int:
 def erase_person(*, user: User) -> User:
     """Communities' part of an erasure: the account keeps its row (issues, ledgers and audit
     trails point at it) but loses every personal detail and can no longer log in; homes,
-    posts and roles end; the inbox and the party registration go."""
+    posts and roles end; the inbox, its mail settings and the party registration go."""
     user = User.objects.select_for_update().get(pk=user.pk)
     today = timezone.localdate()
     Residency.objects.filter(
@@ -78,6 +80,8 @@ def erase_person(*, user: User) -> User:
     Grid.objects.filter(worker=user).update(worker=None)
     PartyRegistration.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
+    DigestSend.objects.filter(user=user).delete()
     # What staff imported about the person: the invitation they claimed, or one still waiting
     # under their number.
     invited = Q(claimed_by=user) | (Q(phone=user.phone) if user.phone else Q(pk__in=[]))

@@ -1,4 +1,4 @@
-"""Pages of residents and staff: claims, party registration, profile, inbox."""
+"""Pages of residents and staff: claims, party registration, profile."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -224,6 +224,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             .select_related("community")
             .first(),
             "managed_areas": Area.objects.filter(path__in=reach.managed_paths(user)),
+            "home_compounds": Area.objects.filter(
+                path__in={path[: 4 * Area.Level.COMPOUND] for path in reach.home_paths(user)}
+            ),
         },
         status=400 if form.errors else 200,
     )
@@ -246,12 +249,3 @@ def display_preferences(request: HttpRequest) -> HttpResponse:
     for name, value in (("large_text", large_text), ("high_contrast", high_contrast)):
         response.set_cookie(name, "1" if value else "0", max_age=year, samesite="Lax")
     return response
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    """The person's messages; opening the inbox marks them read."""
-    page = Paginator(request.user.notifications.all(), PAGE_SIZE).get_page(request.GET.get("page"))
-    unread = {notification.pk for notification in page if notification.read_at is None}
-    services.mark_notifications_read(user=request.user)
-    return render(request, "communities/inbox.html", {"page": page, "unread": unread})

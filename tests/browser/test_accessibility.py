@@ -4,6 +4,7 @@ axe-core is vendored from its npm package (tests/browser/vendor/axe.min.js) and 
 Playwright; serious and critical violations fail the test.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,21 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     community_services.book_space(
         space=room, starts_at=at(1, 10), ends_at=at(1, 12), by=people.resident, purpose="象棋"
     )
+    notice = community_services.publish_notice(
+        area=tree.K1,
+        title="2025年第三季度公共收益收支公示",
+        body="以下为本季度公共收益收支明细。",
+        kind="finance",
+        by=people.owners_member,
+        finance_lines=[
+            community_services.FinanceItem(
+                direction="income", item="停车费", amount=Decimal("1200")
+            ),
+            community_services.FinanceItem(
+                direction="spending", item="维修", amount=Decimal("300")
+            ),
+        ],
+    )
     journeys = {
         None: [
             "/",
@@ -73,6 +89,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("deliberation:area_funnel", args=[tree.S1.code]),
             reverse("area_dashboard", args=[tree.S1.code]),
             reverse("communities:area_notices", args=[tree.K1.code]),
+            notice.get_absolute_url(),
+            reverse("communities:notice_print", args=[notice.pk]),
             tree.K1.get_absolute_url(),
             reverse("volunteers:activity_list"),
             reverse("communities:area_spaces", args=[tree.K1.code]),
@@ -86,6 +104,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             activity.get_absolute_url(),
             room.get_absolute_url(),
             reverse("communities:my_bookings"),
+            reverse("communities:inbox"),
+            reverse("communities:notification_settings"),
             reverse("communities:invitation_claim"),
         ],
         people.community_staff.username: [
@@ -93,6 +113,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             issue.get_absolute_url(),
             reverse("communities:residency_queue"),
             reverse("communities:booking_queue"),
+            reverse("communities:notice_create", args=[tree.K1.code]),
+            notice.get_absolute_url(),
             reverse("communities:area_imports", args=[tree.C1.code]),
             job.get_absolute_url(),
             reverse("communities:import_job_invitations", args=[job.pk]),

@@ -33,6 +33,13 @@ EXPECTED = {
     ("grid_worker", "act_in_area"): (False, False, False, False, False),
     ("resident", "manage_area"): (False, None, False, False, False),
     ("resident", "act_in_area"): (False, None, False, False, False),
+    # Whoever acts in an area may publish on its board; nobody else.
+    ("street_staff", "publish_notice"): (True, True, False, False, False),
+    ("community_staff", "publish_notice"): (True, True, False, False, False),
+    ("owners_member", "publish_notice"): (True, True, False, False, False),
+    ("firm_staff", "publish_notice"): (True, True, False, False, False),
+    ("grid_worker", "publish_notice"): (False, False, False, False, False),
+    ("resident", "publish_notice"): (False, None, False, False, False),
 }
 
 
@@ -274,6 +281,34 @@ def test_room_and_booking_rules_agree_with_their_querysets_for_every_role(
                 saw_allowed |= allowed
                 saw_denied |= not allowed
         assert saw_allowed and saw_denied, perm
+
+
+def test_view_notice_and_notices_visible_to_agree_for_every_role(tree, people):
+    """Live notices for everyone; scheduled and taken-down ones for those who may publish where
+    they hang, across the tree."""
+    import datetime
+
+    from django.utils import timezone
+
+    from communities import services
+    from communities.models import Notice
+
+    later = timezone.now() + datetime.timedelta(days=3)
+    for area in (tree.S1, tree.C1, tree.K1, tree.K2, tree.C3):
+        services.publish_notice(area=area, title=f"{area.name}公告", by=None)
+        services.publish_notice(area=area, title=f"{area.name}预告", by=None, publish_at=later)
+    down = services.publish_notice(area=tree.K1, title="撤下", by=people.owners_member)
+    services.unpublish_notice(notice=down, by=people.owners_member)
+    notices = list(Notice.objects.select_related("area"))
+    saw_allowed = saw_denied = False
+    for user in _all_users(people):
+        visible = set(Notice.objects.visible_to(user).values_list("pk", flat=True))
+        for notice in notices:
+            allowed = user.has_perm("communities.view_notice", notice)
+            assert allowed == (notice.pk in visible), (getattr(user, "username", "-"), notice)
+            saw_allowed |= allowed
+            saw_denied |= not allowed
+    assert saw_allowed and saw_denied
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0008_booking_never_overlaps'),
+        ('communities', '0009_notice_board_delivery_inbox'),
     ]
 
     operations = [
