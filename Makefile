@@ -17,6 +17,7 @@ run: install .env messages
 	$(PY) manage.py seed_demo_notices
 	$(PY) manage.py seed_demo_api
 	$(PY) manage.py seed_demo_polls
+	$(PY) manage.py seed_demo_imports
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	@# The periodic work (escalation, reminders, notice delivery, the mail and notification
 	@# sweeps, daily digests) runs beside the server,
@@ -66,7 +67,9 @@ screenshots: install .env messages
 # Latency, throughput and queries per page on a full-size district, on the local PostgreSQL
 # (database portal_bench) and Redis; writes docs/benchmarks.md. About five minutes on two
 # cores the first time (building the data), three and a half when it is already there.
-# Smaller or shorter: make bench BENCH_ARGS="--issues 50000 --run-time 15s"
+# Then it imports a community's workbook of 10,000 and of 100,000 households (bench/imports.py,
+# a few minutes more). Smaller or shorter:
+# make bench BENCH_ARGS="--issues 50000 --run-time 15s --import-households 10000"
 bench: install .env messages
 	$(PY) -m bench.run $(BENCH_ARGS)
 

@@ -13,7 +13,9 @@
    locust (headless, `--users` users, `--run-time` each). Read pages are offered `--rate`
    requests per second in total, the district funnel `--funnel-rate`, and /healthz (the
    framework ceiling) as many as the machine answers.
-4. Writes docs/benchmarks.md (replacing the previous run) and exits non-zero when a page
+4. Imports a community's workbook at 10,000 and 100,000 households (`bench/imports.py`, each in
+   its own process): dry run and import times, and peak memory.
+5. Writes docs/benchmarks.md (replacing the previous run) and exits non-zero when a page
    answered with errors.
 
 Only 127.0.0.1 is contacted. Gunicorn and locust are stopped at the end, on Ctrl-C and on error.
@@ -43,7 +45,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import ledger, weight
+from bench import imports, ledger, weight
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -91,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         "--pages",
         default="issue_list,issue_detail,staff_queue,funnel,healthz",
         help="Comma-separated subset of issue_list, issue_detail, staff_queue, funnel, healthz.",
+    )
+    parser.add_argument(
+        "--import-households",
+        default="10000,100000",
+        help="Households per imported workbook, one import per size (10000,100000; 0 skips).",
     )
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
@@ -158,6 +165,11 @@ class Bench:
             started = time.monotonic()
             self.ledger = ledger.measure()
             self._step("points ledger: awards and commit ceiling", started)
+            sizes = [int(size) for size in self.args.import_households.split(",") if int(size)]
+            if sizes:
+                started = time.monotonic()
+                self.imports = imports.measure(sizes, env=self.env)
+                self._step("spreadsheet imports", started)
             self._write()
         except KeyboardInterrupt:
             print("\nInterrupted; stopping gunicorn and locust.", file=sys.stderr)
@@ -642,6 +654,8 @@ class Bench:
             lines += ["", *weight.report(self.weights)]
         if getattr(self, "ledger", None):
             lines += ["", *ledger.report(self.ledger)]
+        if getattr(self, "imports", None):
+            lines += ["", *imports.report(self.imports)]
         lines += ["", "## Time spent preparing and measuring", ""]
         lines += ["| Step | Seconds |", "| --- | ---: |"]
         lines += [f"| {what} | {seconds:.1f} |" for what, seconds in self.timings]

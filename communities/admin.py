@@ -16,6 +16,9 @@ from communities.models import (
     FinanceLine,
     Grid,
     Household,
+    ImportJob,
+    ImportRow,
+    Invitation,
     Membership,
     Notice,
     NoticeAttachment,
@@ -220,6 +223,38 @@ class DigestSendAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["day"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Started, checked and imported through communities.services; the admin reads the record
+    (the report row by row is on the job's page)."""
+
+    list_display = ["original_name", "area", "created_by", "created_at", "status", "rows_total"]
+    list_filter = ["status"]
+    search_fields = ["original_name", "area__name", "area__code", "created_by__username"]
+    list_select_related = ["area", "created_by"]
+    exclude = ["file"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ImportRow)
+class ImportRowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["job", "sheet", "number", "outcome", "label", "message"]
+    list_filter = ["outcome", "sheet"]
+    search_fields = ["job__original_name", "label", "message"]
+    list_select_related = ["job"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Made by imports of residents and claimed through communities.services.claim_invitation."""
+
+    list_display = ["code", "household", "relation", "expires_at", "claimed_by", "claimed_at"]
+    list_filter = ["relation", "claimed_at"]
+    search_fields = ["code", "household__building__code", "household__room"]
+    list_select_related = ["household__building", "claimed_by"]
+    exclude = ["full_name", "phone"]
 
 
 @admin.register(PersonalDataAccess)

@@ -164,6 +164,28 @@ class PartyRegistrationForm(forms.ModelForm):
         fields = ["community", "home_organization", "show_publicly"]
 
 
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Workbook (.xlsx) or CSV file"),
+        help_text=_(
+            "Filled in from a template. Nothing changes until you have seen the check and "
+            "confirmed it."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class InvitationClaimForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=32,
+        help_text=_("The ten letters and digits on the slip from your residents' committee."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}
+        ),
+    )
+
+
 class BookingForm(forms.Form):
     """A day, a start and an end time; the form turns them into the aware datetimes
     `services.book_space` takes (`starts_at`, `ends_at`), so its errors land on these fields."""

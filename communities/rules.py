@@ -146,6 +146,39 @@ rules.add_perm(
 )
 
 
+# --- Imports (keep in step with ImportJob.objects.visible_to and Invitation.objects.visible_to)
+
+
+@rules.predicate
+def started_import(user, job) -> bool:
+    return job.created_by_id == user.pk
+
+
+@rules.predicate
+def manages_import_area(user, job) -> bool:
+    return reach.is_within(job.area.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def claimed_invitation(user, invitation) -> bool:
+    return invitation.claimed_by_id == user.pk
+
+
+@rules.predicate
+def manages_invited_household(user, invitation) -> bool:
+    return manages_household(user, invitation.household)
+
+
+rules.add_perm(
+    "communities.view_importjob",
+    is_authenticated & (is_superuser | started_import | manages_import_area),
+)
+rules.add_perm(
+    "communities.view_invitation",
+    is_authenticated & (is_superuser | claimed_invitation | manages_invited_household),
+)
+
+
 # --- Shared rooms (共享空间) --------------------------------------------------------------------
 # Each room is looked after by its managing organisation and by staff who manage its area. They
 # approve bookings; everyone else sees a room's busy slots, never who booked them.

@@ -5,6 +5,7 @@ import datetime
 from celery import shared_task
 
 from communities import services
+from communities.models import ImportJob
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
@@ -39,3 +40,15 @@ def deliver_due_notices() -> int:
 @shared_task
 def send_daily_digests() -> int:
     return services.send_daily_digests()
+
+
+@shared_task(acks_late=True)
+def check_import_job(job_id: int) -> None:
+    """The dry run of an uploaded workbook (communities.services.check_import)."""
+    services.check_import(job=ImportJob.objects.get(pk=job_id))
+
+
+@shared_task(acks_late=True)
+def run_import_job(job_id: int) -> None:
+    """A confirmed import, in one transaction (communities.services.run_import)."""
+    services.run_import(job=ImportJob.objects.get(pk=job_id))

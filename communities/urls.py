@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities.views import inbox, notices, people, places, spaces, tokens
+from communities.views import imports, inbox, notices, people, places, spaces, tokens
 
 app_name = "communities"
 
@@ -11,6 +11,22 @@ urlpatterns = [
     path("areas/<slug:code>/households/", places.household_list, name="household_list"),
     path("areas/<slug:code>/households/add/", places.household_add, name="household_add"),
     path("areas/<slug:code>/notices/", notices.area_notices, name="area_notices"),
+    path("areas/<slug:code>/imports/", imports.area_imports, name="area_imports"),
+    path(
+        "areas/<slug:code>/export/<slug:kind>.<slug:fmt>",
+        imports.area_export,
+        name="area_export",
+    ),
+    path("imports/templates/<slug:kind>.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", imports.import_job, name="import_job"),
+    path("imports/<int:pk>/progress/", imports.import_job_progress, name="import_job_progress"),
+    path("imports/<int:pk>/confirm/", imports.import_job_confirm, name="import_job_confirm"),
+    path("imports/<int:pk>/cancel/", imports.import_job_cancel, name="import_job_cancel"),
+    path(
+        "imports/<int:pk>/invitations/",
+        imports.import_job_invitations,
+        name="import_job_invitations",
+    ),
     path("areas/<slug:code>/rooms/", spaces.area_spaces, name="area_spaces"),
     path("rooms/<int:pk>/", spaces.space_detail, name="space_detail"),
     path("bookings/<int:pk>/cancel/", spaces.booking_cancel, name="booking_cancel"),
@@ -26,6 +42,7 @@ urlpatterns = [
     path("me/messages/<int:pk>/read/", inbox.notification_read, name="notification_read"),
     path("me/messages/settings/", inbox.notification_settings, name="notification_settings"),
     path("me/household/", people.household_claim, name="household_claim"),
+    path("me/invitation/", people.invitation_claim, name="invitation_claim"),
     path("me/party/", people.party_register, name="party_register"),
     path("me/bookings/", spaces.my_bookings, name="my_bookings"),
     path("me/tokens/", tokens.api_tokens, name="api_tokens"),

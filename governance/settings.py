@@ -262,6 +262,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Workbooks uploaded for import hold personal data: kept apart from MEDIA_ROOT, never served.
+IMPORTS_ROOT = env.path("IMPORTS_ROOT", default=VAR_DIR / "imports")
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=20)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=90)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -36,6 +36,7 @@ def tasks_run_in_process(request):
 @pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORTS_ROOT = tmp_path / "imports"
 
 
 @pytest.fixture

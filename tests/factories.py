@@ -29,3 +29,26 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     unit = "1"
     room = factory.Sequence(lambda n: f"{101 + n}")
     floor_area = Decimal("88.50")
+
+
+def workbook_upload(sheets: dict, name: str = "import.xlsx"):
+    """An uploaded .xlsx with one sheet per (title → rows); each sheet's first row is its
+    header row, as staff type it."""
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        worksheet = book.create_sheet(title)
+        for row in rows:
+            worksheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(
+        name,
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -3,6 +3,13 @@
 One module per concept; every model is importable from here, as Django and callers expect.
 """
 
+from communities.models.imports import (
+    ImportJob,
+    ImportRow,
+    Invitation,
+    PrivateUploadStorage,
+    new_invitation_code,
+)
 from communities.models.inbox import (
     DigestSend,
     Notification,
@@ -45,6 +52,9 @@ __all__ = [
     "FinanceStatement",
     "Grid",
     "Household",
+    "ImportJob",
+    "ImportRow",
+    "Invitation",
     "Membership",
     "Notice",
     "NoticeAttachment",
@@ -56,12 +66,14 @@ __all__ = [
     "Organization",
     "PartyRegistration",
     "PersonalDataAccess",
+    "PrivateUploadStorage",
     "Residency",
     "Space",
     "SpaceQuerySet",
     "User",
     "ancestor_paths",
     "hash_secret",
+    "new_invitation_code",
     "subtree_q",
     "wants_email",
 ]

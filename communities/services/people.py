@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +16,7 @@ from communities.models import (
     Area,
     AreaRole,
     Household,
+    Invitation,
     Membership,
     Organization,
     PartyRegistration,
@@ -191,3 +194,78 @@ def confirm_party_registration(*, registration: PartyRegistration, by: User) -> 
     registration.confirmed_by = by
     registration.save(update_fields=["status", "confirmed_by"])
     return registration
+
+
+def normalize_invitation_code(raw: str) -> str:
+    """ABCDE-FGHJK as typed: lower case, spaces, hyphens, full-width letters all accepted."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+@transaction.atomic
+def claim_invitation(*, user: User, code: str) -> Residency:
+    """A person enters the code staff gave them: their account is linked to the household as a
+    verified resident at once, because staff already vouched for who lives there. A code is used
+    once; an expired or used one is refused. Claiming again with one's own code gives back the
+    same residency."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("household__building")
+        .filter(code=normalize_invitation_code(code))
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(
+            {"code": _("No invitation has this code. Check the letters and digits on your slip.")}
+        )
+    if invitation.claimed_at is not None:
+        mine = Residency.objects.verified().filter(user=user, household=invitation.household)
+        if invitation.claimed_by_id == user.pk and mine.exists():
+            return mine.get()
+        raise ValidationError({"code": _("This code has already been used.")})
+    if not invitation.is_open():
+        raise ValidationError(
+            {
+                "code": _(
+                    "This code expired on %(date)s. Ask your residents' committee for a new one."
+                )
+                % {"date": timezone.localtime(invitation.expires_at).date().isoformat()}
+            }
+        )
+    now = timezone.now()
+    residency = (
+        Residency.objects.select_for_update()
+        .filter(
+            user=user,
+            household=invitation.household,
+            status__in=[Residency.Status.PENDING, Residency.Status.VERIFIED],
+        )
+        .first()
+    ) or Residency(user=user, household=invitation.household, relation=invitation.relation)
+    if residency.status != Residency.Status.VERIFIED:
+        residency.status = Residency.Status.VERIFIED
+        residency.decided_by = invitation.created_by
+        residency.decided_at = now
+        residency.decision_note = _("Invitation %(code)s") % {"code": invitation.display_code}
+        residency.save()
+    invitation.claimed_by, invitation.claimed_at = user, now
+    invitation.save(update_fields=["claimed_by", "claimed_at"])
+    _fill_profile_from(invitation, user)
+    reach.forget(user)
+    return residency
+
+
+def _fill_profile_from(invitation: Invitation, user: User) -> None:
+    """What staff knew (name, number) fills the person's profile where it is still empty."""
+    fields = []
+    if not user.full_name and invitation.full_name:
+        user.full_name = invitation.full_name
+        fields.append("full_name")
+    if (
+        not user.phone
+        and invitation.phone
+        and not User.objects.filter(phone=invitation.phone).exists()
+    ):
+        user.phone = invitation.phone
+        fields.append("phone")
+    if fields:
+        user.save(update_fields=fields)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from communities.models import (
     DigestSend,
     ErasureRequest,
     Grid,
+    Invitation,
     Membership,
     Notification,
     NotificationPreference,
@@ -83,6 +85,10 @@ def erase_person(*, user: User) -> User:
     NotificationPreference.objects.filter(user=user).delete()
     DigestSend.objects.filter(user=user).delete()
     ApiToken.objects.active().filter(owner=user).update(revoked_at=timezone.now())
+    # What staff imported about the person: the invitation they claimed, or one still waiting
+    # under their number.
+    invited = Q(claimed_by=user) | (Q(phone=user.phone) if user.phone else Q(pk__in=[]))
+    Invitation.objects.filter(invited).update(full_name="", phone=None)
     user.username = f"erased-{user.pk}"
     user.full_name = ""
     user.first_name = ""

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from communities import reach, services
 from communities.forms import (
     DecisionForm,
     HouseholdClaimForm,
+    InvitationClaimForm,
     PartyRegistrationForm,
     ProfileForm,
     add_service_errors,
@@ -31,6 +33,9 @@ from communities.models import (
 )
 
 PAGE_SIZE = 50
+# Wrong invitation codes one account may try in an hour: with 8 × 10^14 codes, guessing is
+# hopeless, and this keeps it so.
+CLAIM_ATTEMPTS_PER_HOUR = 10
 
 
 @login_required
@@ -56,6 +61,38 @@ def household_claim(request: HttpRequest) -> HttpResponse:
         request,
         "communities/household_claim.html",
         {"form": form, "community": community},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def invitation_claim(request: HttpRequest) -> HttpResponse:
+    """A resident enters the code from their slip (or scans its QR code, which fills it in)."""
+    form = InvitationClaimForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    attempts_key = f"invitation-attempts:{request.user.pk}"
+    if request.method == "POST" and form.is_valid():
+        if cache.get(attempts_key, 0) >= CLAIM_ATTEMPTS_PER_HOUR:
+            form.add_error("code", _("Too many wrong codes. Try again in an hour."))
+        else:
+            try:
+                residency = services.claim_invitation(
+                    user=request.user, code=form.cleaned_data["code"]
+                )
+            except ValidationError as error:
+                cache.add(attempts_key, 0, 60 * 60)
+                cache.incr(attempts_key)
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Welcome home: you are now a verified resident of %(household)s.")
+                    % {"household": residency.household},
+                )
+                return redirect("communities:profile")
+    return render(
+        request,
+        "communities/invitation_claim.html",
+        {"form": form},
         status=400 if form.errors else 200,
     )
 

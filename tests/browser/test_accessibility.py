@@ -47,6 +47,22 @@ def _log_in(page, live_server, username):
 def test_the_main_pages_have_no_serious_accessibility_violations(
     live_server, browser, tree, people, report, firm, activity, reward, room, at, language, width
 ):
+    from tests.factories import workbook_upload
+
+    job = community_services.start_import(
+        area=tree.C1,
+        upload=workbook_upload(
+            {
+                "住户": [["楼栋代码", "单元", "室号", "建筑面积(㎡)"], ["B2", "1", "301", "abc"]],
+                "居民": [
+                    ["姓名", "手机号码", "楼栋代码", "单元", "室号"],
+                    ["张三丰", "13812345678", "B1", "1", "101"],
+                ],
+            }
+        ),
+        by=people.community_staff,
+        language="zh-hans",
+    )
     issue = report()
     deliberation_services.accept_issue(issue=issue, by=people.owners_member)
     hallway = deliberation_services.accept_issue(
@@ -118,6 +134,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:notification_settings"),
             open_poll.get_absolute_url(),
             topic.get_absolute_url(),
+            reverse("communities:invitation_claim"),
         ],
         people.community_staff.username: [
             reverse("deliberation:staff_queue"),
@@ -127,6 +144,9 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
             reverse("communities:notice_create", args=[tree.K1.code]),
             notice.get_absolute_url(),
             reverse("communities:api_tokens"),
+            reverse("communities:area_imports", args=[tree.C1.code]),
+            job.get_absolute_url(),
+            reverse("communities:import_job_invitations", args=[job.pk]),
         ],
         people.firm_staff.username: [
             reverse("deliberation:commitment_new"),

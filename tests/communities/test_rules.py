@@ -309,3 +309,41 @@ def test_view_notice_and_notices_visible_to_agree_for_every_role(tree, people):
             saw_allowed |= allowed
             saw_denied |= not allowed
     assert saw_allowed and saw_denied
+
+
+@pytest.mark.django_db
+def test_import_rules_and_visible_to_agree_for_every_role(tree, people, households, admin_user):
+    """An import job is seen by its starter and the staff above its area; an invitation by the
+    staff who manage its household and by whoever claimed it."""
+    import datetime
+
+    from django.utils import timezone
+
+    from communities.models import ImportJob, Invitation
+
+    jobs = [
+        ImportJob.objects.create(area=area, created_by=by, original_name="a.xlsx")
+        for area, by in [(tree.C1, people.community_staff), (tree.C3, admin_user)]
+    ]
+    later = timezone.now() + datetime.timedelta(days=30)
+    invitations = [
+        Invitation.objects.create(
+            household=households[code], created_by=admin_user, expires_at=later
+        )
+        for code in ("B1", "B5")
+    ]
+    invitations[1].claimed_by, invitations[1].claimed_at = people.stranger, timezone.now()
+    invitations[1].save()
+    for model, perm, objects in [
+        (ImportJob, "communities.view_importjob", jobs),
+        (Invitation, "communities.view_invitation", invitations),
+    ]:
+        saw_allowed = saw_denied = False
+        for user in _all_users(people):
+            visible = set(model.objects.visible_to(user).values_list("pk", flat=True))
+            for obj in objects:
+                allowed = user.has_perm(perm, obj)
+                assert allowed == (obj.pk in visible), (getattr(user, "username", "-"), obj)
+                saw_allowed |= allowed
+                saw_denied |= not allowed
+        assert saw_allowed and saw_denied
