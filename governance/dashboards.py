@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from communities.exports import csv_for_excel
 from communities.models import Area
 from deliberation.models import Commitment
+from deliberation import selectors as issue_selectors
 from deliberation.selectors import Funnel, Period
 from governance import charts, selectors
 
@@ -56,6 +57,8 @@ def area_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             title=_("Problems collected and resolved, month by month"),
         ),
         "may_manage": request.user.has_perm("communities.manage_area", area),
+        # The day's head hash of every public timeline: anyone can note it down and compare.
+        "seal": issue_selectors.latest_seal(),
     }
     if context["may_manage"]:
         context["overdue_commitments"] = (

@@ -106,3 +106,13 @@ def test_a_district_dashboard_costs_the_same_queries_at_any_size(
         report(area=area)
     _resolve(Issue.objects.filter(area=tree.B2).first(), people, firm)
     assert queries_for_district() == few
+
+
+def test_the_dashboard_shows_the_last_sealed_head_hash(client, tree, people, report):
+    report(area=tree.B1)
+    url = reverse("area_dashboard", args=[tree.S1.code])
+    before = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No day has been sealed yet" in before
+    seals = services.seal_timeline(now=timezone.now() + datetime.timedelta(days=1, hours=2))
+    after = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert seals[-1].hash in after
