@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from communities.exports import csv_for_excel
 from communities.models import Area
-from deliberation.models import Commitment
 from deliberation import selectors as issue_selectors
+from deliberation.models import Commitment
 from deliberation.selectors import Funnel, Period
 from governance import charts, selectors
 
