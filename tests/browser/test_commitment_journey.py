@@ -1,6 +1,7 @@
 """公开承诺 · 践诺 in a real browser: community staff commit, in public, to two residents' issues,
 found with the search; they post progress and record it fulfilled; the issues show "committed"
-and then "resolved"; the quarter's register counts it; the notice board carries it; a public
+and then "resolved"; the quarter's register and the street's dashboard count it; the notice
+board carries it and a resident under the community reads it in their inbox; a public
 supervisor's remark is answered."""
 
 import datetime
@@ -117,4 +118,20 @@ def test_commit_keep_and_fulfil_in_a_browser(
     visitor.goto(live_server.url + commitment.get_absolute_url())
     expect(visitor.locator("main")).not_to_contain_text(supervisor.full_name)
     shoot(visitor, "commitment-phone-zh")
+
+    # The street's dashboard counts it: two issues committed and resolved, one commitment kept.
+    visitor.goto(live_server.url + reverse("area_dashboard", args=[tree.S1.code]))
+    funnel = visitor.locator("#funnel-heading + .chart-with-table dl dd")
+    expect(funnel.nth(2)).to_have_text("2")  # committed
+    expect(funnel.nth(3)).to_have_text("2")  # resolved
+    kept = visitor.locator("section[aria-labelledby=commitments-heading] dl dd")
+    expect(kept.nth(0)).to_have_text("1")  # made
+    expect(kept.nth(3)).to_have_text("1")  # fulfilled
+
+    # A resident of a compound under the community reads both on the board and in the inbox.
+    home = csp_violations(browser.new_context(viewport=PHONE, locale="zh-CN").new_page())
+    _log_in(home, live_server, people.resident.username)
+    home.goto(live_server.url + reverse("communities:inbox") + "?kind=notice")
+    expect(home.locator("main article")).to_have_count(2)  # the commitment, then its result
+    expect(home.locator("main")).to_contain_text(commitment.title)
     assert csp_violations.messages == []
