@@ -100,10 +100,13 @@ def area_dashboard_csv(request: HttpRequest, code: str) -> HttpResponse:
         _("On track"),
         _("Overdue"),
         _("Fulfilled"),
+        _("Meetings held"),
+        _("Resolutions"),
+        _("Carried out"),
         _("Volunteer hours"),
     ]
 
-    def line(place: Area, funnel: Funnel, commitments, volunteering) -> list:
+    def line(place: Area, funnel: Funnel, commitments, meetings, volunteering) -> list:
         return [
             place.name,
             place.code,
@@ -119,11 +122,23 @@ def area_dashboard_csv(request: HttpRequest, code: str) -> HttpResponse:
             commitments.on_track,
             commitments.overdue,
             commitments.fulfilled,
+            meetings.held,
+            meetings.resolutions,
+            meetings.carried_out,
             volunteering.hours,
         ]
 
-    rows = [line(area, dashboard.funnel, dashboard.commitments, dashboard.volunteering)]
+    rows = [
+        line(
+            area,
+            dashboard.funnel,
+            dashboard.commitments,
+            dashboard.meetings,
+            dashboard.volunteering,
+        )
+    ]
     rows += [
-        line(row.area, row.funnel, row.commitments, row.volunteering) for row in dashboard.children
+        line(row.area, row.funnel, row.commitments, row.meetings, row.volunteering)
+        for row in dashboard.children
     ]
     return csv_for_excel(f"dashboard-{area.code}-{period.key}.csv", header, rows)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communities.models import Area
 from deliberation import selectors as issue_selectors
-from deliberation.models import Commitment, FunnelCount
+from deliberation.models import Commitment, FunnelCount, Meeting, Resolution
 from deliberation.selectors import FUNNEL_FIELDS, Funnel, Period
 from volunteers.models import SignUp
 
@@ -43,6 +43,17 @@ class CommitmentFigures:
 
 
 @dataclass
+class MeetingFigures:
+    held: int = 0
+    resolutions: int = 0
+    carried_out: int = 0
+
+    @property
+    def carried_out_rate(self) -> float | None:
+        return self.carried_out / self.resolutions if self.resolutions else None
+
+
+@dataclass
 class VolunteerFigures:
     hours: Decimal = Decimal(0)
     volunteers: int = 0
@@ -54,6 +65,7 @@ class ChildRow:
     funnel: Funnel
     commitments: CommitmentFigures
     volunteering: VolunteerFigures
+    meetings: MeetingFigures = field(default_factory=MeetingFigures)
 
 
 @dataclass
@@ -70,6 +82,7 @@ class Dashboard:
     median_hours: float | None
     commitments: CommitmentFigures
     volunteering: VolunteerFigures
+    meetings: MeetingFigures
     children: list[ChildRow] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
 
@@ -80,12 +93,14 @@ def area_dashboard(area: Area, period: Period) -> Dashboard:
     child_funnels = {row.area.pk: row for row in issue_selectors.funnel_of_children(area, period)}
     child_commitments = commitments_by_child(area, period)
     child_volunteering = volunteering_by_child(area, period)
+    child_meetings = meetings_by_child(area, period)
     rows = [
         ChildRow(
             area=child,
             funnel=child_funnels.get(child.pk, Funnel(child)),
             commitments=child_commitments.get(child.path, CommitmentFigures()),
             volunteering=child_volunteering.get(child.path, VolunteerFigures()),
+            meetings=child_meetings.get(child.path, MeetingFigures()),
         )
         for child in children
     ]
@@ -97,6 +112,7 @@ def area_dashboard(area: Area, period: Period) -> Dashboard:
         median_hours=issue_selectors.median_hours_to_resolve(area, period),
         commitments=commitment_figures(area, period),
         volunteering=volunteer_figures(area, period),
+        meetings=meeting_figures(area, period),
         children=rows,
         trend=funnel_trend(area),
     )
@@ -191,3 +207,62 @@ def volunteering_by_child(area: Area, period: Period) -> dict[str, VolunteerFigu
         row["child"]: VolunteerFigures(hours=row["hours"], volunteers=row["volunteers"])
         for row in rows
     }
+
+
+def _held_in(area: Area, period: Period):
+    start, end = period.bounds()
+    return Meeting.objects.filter(
+        status=Meeting.Status.HELD,
+        area__path__startswith=area.path,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).order_by()
+
+
+def _resolutions_of_meetings_held_in(area: Area, period: Period):
+    start, end = period.bounds()
+    return Resolution.objects.filter(
+        meeting__status=Meeting.Status.HELD,
+        meeting__area__path__startswith=area.path,
+        meeting__starts_at__gte=start,
+        meeting__starts_at__lt=end,
+    ).order_by()
+
+
+# A resolution is carried out when the commitment it became was fulfilled.
+_RESOLUTION_COUNTS = {
+    "resolutions": Count("pk"),
+    "carried_out": Count("pk", filter=Q(commitment__status=Commitment.Status.FULFILLED)),
+}
+
+
+def meeting_figures(area: Area, period: Period) -> MeetingFigures:
+    """Meetings held under the area in the period, their resolutions, and how many of those
+    were carried out (their commitment fulfilled)."""
+    return MeetingFigures(
+        held=_held_in(area, period).count(),
+        **_resolutions_of_meetings_held_in(area, period).aggregate(**_RESOLUTION_COUNTS),
+    )
+
+
+def meetings_by_child(area: Area, period: Period) -> dict[str, MeetingFigures]:
+    length = area.steplen * (area.depth + 1)
+    held = (
+        _held_in(area, period)
+        .filter(area__depth__gt=area.depth)
+        .annotate(child=Substr("area__path", 1, length))
+        .values("child")
+        .annotate(held=Count("pk"))
+    )
+    figures = {row["child"]: MeetingFigures(held=row["held"]) for row in held}
+    resolutions = (
+        _resolutions_of_meetings_held_in(area, period)
+        .filter(meeting__area__depth__gt=area.depth)
+        .annotate(child=Substr("meeting__area__path", 1, length))
+        .values("child")
+        .annotate(**_RESOLUTION_COUNTS)
+    )
+    for row in resolutions:
+        child = figures.setdefault(row["child"], MeetingFigures())
+        child.resolutions, child.carried_out = row["resolutions"], row["carried_out"]
+    return figures

@@ -54,6 +54,46 @@ def test_commitments_are_counted_where_they_stand_today(tree, people, firm):
     assert figures.children[0].commitments.overdue == 1
 
 
+def test_meetings_held_count_with_their_resolutions_carried_out(tree, people, firm):
+    from deliberation.models import Commitment, Meeting, Resolution
+
+    start = timezone.now() - datetime.timedelta(hours=3)
+
+    def meeting(area, status):
+        return Meeting.objects.create(
+            organization=firm,
+            area=area,
+            title="联席会议",
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            status=status,
+        )
+
+    held = meeting(tree.K1, Meeting.Status.HELD)
+    meeting(tree.K3, Meeting.Status.HELD)
+    meeting(tree.K1, Meeting.Status.CANCELLED)
+    due = timezone.localdate() + datetime.timedelta(days=3)
+    for title in ("修好路灯", "清理楼道"):
+        commitment = services.make_commitment(
+            organization=firm, area=tree.K1, title=title, due_on=due, by=people.firm_staff
+        )
+        Resolution.objects.create(
+            meeting=held, text=title, responsible=firm, due_on=due, commitment=commitment
+        )
+    services.record_commitment_result(
+        commitment=Commitment.objects.get(title="修好路灯"),
+        result=Commitment.Status.FULFILLED,
+        note="已修好",
+        by=people.firm_staff,
+    )
+    dashboard = selectors.area_dashboard(tree.S1, _this_quarter())
+    assert (dashboard.meetings.held, dashboard.meetings.resolutions) == (2, 2)
+    assert dashboard.meetings.carried_out == 1
+    by_child = {row.area: row.meetings for row in dashboard.children}
+    assert (by_child[tree.C1].held, by_child[tree.C1].carried_out) == (1, 1)
+    assert by_child[tree.C2].held == 1
+
+
 def test_confirmed_volunteer_hours_count_where_the_activity_was_held(
     tree, people, activity, organiser_org
 ):
