@@ -37,6 +37,7 @@ def _fingerprint(stack: Stack) -> dict:
 
 
 def postgres() -> dict:
+    """pg_dump and pg_restore into a new database give back the same balances and counts."""
     with Stack("backup") as stack:
         stack.start_postgres()
         stack.create_database()
@@ -96,6 +97,7 @@ def postgres() -> dict:
 
 
 def sqlite() -> dict:
+    """SQLite's online backup into a new file gives back the same balances and counts."""
     with Stack("backup-sqlite") as stack:
         source = stack.tmp / "portal.sqlite3"
         copy = stack.tmp / "restored.sqlite3"
