@@ -2,18 +2,30 @@ from django.contrib import admin
 
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
     Category,
     Commitment,
     CommitmentPhoto,
     CommitmentReminder,
     CommitmentUpdate,
+    ConsultationMatter,
     FunnelCount,
     HouseholdVisit,
+    Invitation,
     Issue,
     IssueEvent,
     IssuePhoto,
+    Meeting,
+    MeetingParty,
+    MeetingReminder,
+    Minutes,
+    MinutesConfirmation,
+    Motion,
     Poll,
     PollOption,
+    Resolution,
     Summons,
     Support,
     TimelineSeal,
@@ -253,3 +265,122 @@ class TopicCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["hidden_at"]
     search_fields = ["topic__title", "body", "hidden_reason"]
     list_select_related = ["topic"]
+
+
+@admin.register(ConsultationMatter)
+class ConsultationMatterAdmin(admin.ModelAdmin):
+    list_display = ["title", "area", "kind", "level", "default_rule", "position"]
+    list_filter = ["kind", "level", "default_rule"]
+    search_fields = ["title", "description", "area__name", "area__code"]
+    list_select_related = ["area"]
+    raw_id_fields = ["area"]
+
+
+class MeetingPartyInline(ReadOnlyInline):
+    model = MeetingParty
+    fields = readonly_fields = ["party", "organization", "label", "quorum"]
+
+
+class AgendaItemInline(ReadOnlyInline):
+    model = AgendaItem
+    fields = readonly_fields = ["position", "title", "minutes"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Meetings are planned, held and minuted through deliberation.services, which keep their
+    bookings, reminders and ballots right; the admin reads the record."""
+
+    list_display = ["title", "organization", "area", "kind", "starts_at", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "description", "organization__name", "area__name"]
+    list_select_related = ["organization", "area"]
+    date_hierarchy = "starts_at"
+    inlines = [MeetingPartyInline, AgendaItemInline]
+
+
+@admin.register(MeetingParty)
+class MeetingPartyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "party", "organization", "label", "quorum"]
+    list_filter = ["party"]
+    search_fields = ["meeting__title", "organization__name", "label"]
+    list_select_related = ["meeting", "organization"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "user", "party", "answer", "invited_at"]
+    list_filter = ["answer"]
+    search_fields = ["meeting__title", "user__username"]
+    list_select_related = ["meeting", "user", "party"]
+
+
+@admin.register(MeetingReminder)
+class MeetingReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written and sent by the periodic task; read here."""
+
+    list_display = ["meeting", "user", "kind", "due_at", "sent_at"]
+    list_filter = ["kind", "due_at", "sent_at"]
+    search_fields = ["meeting__title", "user__username"]
+    list_select_related = ["meeting", "user"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "position", "title", "minutes"]
+    list_filter = ["meeting__status"]
+    search_fields = ["title", "description", "meeting__title"]
+    list_select_related = ["meeting"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "user", "party", "arrived_at"]
+    list_filter = ["arrived_at"]
+    search_fields = ["meeting__title", "user__username"]
+    list_select_related = ["meeting", "user", "party"]
+
+
+@admin.register(Motion)
+class MotionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A motion and, once closed, its stored tally. Its ballots are not in the admin at all,
+    as for polls (ADR 0011): who voted and what was chosen are never browsed."""
+
+    list_display = ["title", "agenda_item", "rule", "voting_unit", "secret", "status", "passed"]
+    list_filter = ["status", "rule", "voting_unit", "secret"]
+    search_fields = ["title", "text", "agenda_item__meeting__title"]
+    list_select_related = ["agenda_item"]
+
+
+@admin.register(Minutes)
+class MinutesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["meeting", "updated_at", "submitted_at", "published_at"]
+    list_filter = ["published_at"]
+    search_fields = ["meeting__title", "body"]
+    list_select_related = ["meeting"]
+
+
+@admin.register(MinutesConfirmation)
+class MinutesConfirmationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["minutes", "party", "confirmed_by", "confirmed_at"]
+    list_filter = ["confirmed_at"]
+    search_fields = ["minutes__meeting__title", "confirmed_by__username"]
+    list_select_related = ["minutes", "party", "confirmed_by"]
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["text", "meeting", "responsible", "due_on", "commitment"]
+    list_filter = ["due_on"]
+    search_fields = ["text", "meeting__title", "responsible__name"]
+    list_select_related = ["meeting", "responsible", "commitment"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The key is a credential: the admin shows whose feed it is, never the key."""
+
+    list_display = ["user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__username"]
+    fields = readonly_fields = ["user", "created_at"]

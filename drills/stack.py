@@ -292,7 +292,17 @@ class Stack:
                 self.stop(name)
         if self.pg_data.exists():
             self.crash_postgres()
+        self._keep_logs()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _keep_logs(self) -> None:
+        """The servers' logs outlive the drill in var/drill-logs/<name>/, for reading what went
+        wrong after a failed run; the next run of the same drill replaces them."""
+        kept = ROOT / "var" / "drill-logs" / self.name
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True, exist_ok=True)
+        for log in self.tmp.glob("*.log"):
+            shutil.copy(log, kept / log.name)
 
     def __enter__(self) -> Stack:
         return self

@@ -15,7 +15,12 @@ def admin_client_with_tree(client, admin_user, tree, people):
 
 # Secret ballots: who voted and what was chosen are never browsed, not even by administrators
 # (docs/adr/0011-secret-ballots-in-two-tables.md).
-KEPT_OUT_OF_THE_ADMIN = {"deliberation.PollReceipt", "deliberation.PollChoice"}
+KEPT_OUT_OF_THE_ADMIN = {
+    "deliberation.PollReceipt",
+    "deliberation.PollChoice",
+    "deliberation.MotionReceipt",
+    "deliberation.MotionBallot",
+}
 
 
 def test_every_model_has_an_admin_with_search_and_filters():
