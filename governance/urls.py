@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from governance import dashboards, views
 
+handler500 = "governance.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),

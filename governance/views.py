@@ -1,22 +1,44 @@
+import logging
+import sys
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 
 from communities import reach
 from communities import services as community_services
 from communities.models import Area, ErasureRequest, Residency
 from deliberation.models import Issue
 from governance import privacy
+
+logger = logging.getLogger(__name__)
+
+# While the database is unreachable (a failover, a restart) every request fails the same way;
+# telling the client to come back shortly is truer than "server error".
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: a plain page, except when the database is unreachable, which is a 503
+    with Retry-After (the page renders without the database, like 500.html)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNREACHABLE):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return defaults.server_error(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
