@@ -34,7 +34,7 @@ def erase_due_requests(*, now=None) -> int:
     for request_id in ErasureRequest.objects.due(now).values_list("pk", flat=True):
         with transaction.atomic():
             request = (
-                ErasureRequest.objects.select_for_update(skip_locked=True)
+                ErasureRequest.objects.select_for_update(skip_locked=True, of=("self",))
                 .due(now)
                 .filter(pk=request_id)
                 .select_related("user")

@@ -193,7 +193,9 @@ def redeem_reward(*, reward: Reward, user: User) -> Redemption:
 def hand_over(*, redemption: Redemption, code: str, by: User) -> Redemption:
     """Staff give the item to the volunteer who shows the pickup code."""
     redemption = (
-        Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward")
+        .get(pk=redemption.pk)
     )
     _require(by, "volunteers.manage_reward", redemption.reward)
     if redemption.status != Redemption.Status.WAITING:
@@ -212,7 +214,9 @@ def cancel_redemption(*, redemption: Redemption, by: User) -> Redemption:
     """Return the points (a reversal) and the item to the shelf, together."""
     account = _locked_account(redemption.user)
     redemption = (
-        Redemption.objects.select_for_update().select_related("reward").get(pk=redemption.pk)
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward")
+        .get(pk=redemption.pk)
     )
     if not (
         by.pk == redemption.user_id or by.has_perm("volunteers.manage_reward", redemption.reward)
@@ -353,7 +357,9 @@ def cancel_sign_up(*, sign_up: SignUp, by: User) -> SignUp:
 @transaction.atomic
 def check_in(*, sign_up: SignUp, by: User) -> SignUp:
     """The organiser checks a volunteer in, from the list or by their QR code."""
-    sign_up = SignUp.objects.select_for_update().select_related("activity").get(pk=sign_up.pk)
+    sign_up = (
+        SignUp.objects.select_for_update(of=("self",)).select_related("activity").get(pk=sign_up.pk)
+    )
     _require(by, "volunteers.manage_activity", sign_up.activity)
     if sign_up.status != SignUp.Status.CONFIRMED:
         raise ValidationError(
@@ -402,7 +408,9 @@ def confirm_hours(*, sign_up: SignUp, hours: Decimal, by: User) -> LedgerEntry |
     if hours is None or hours <= 0 or hours > 24:
         raise ValidationError({"hours": _("Hours must be more than 0 and at most 24.")})
     sign_up = (
-        SignUp.objects.select_for_update().select_related("activity", "user").get(pk=sign_up.pk)
+        SignUp.objects.select_for_update(of=("self",))
+        .select_related("activity", "user")
+        .get(pk=sign_up.pk)
     )
     _require(by, "volunteers.manage_activity", sign_up.activity)
     if sign_up.checked_in_at is None:
@@ -463,7 +471,7 @@ def send_due_reminders(*, now=None) -> int:
 
     now = now or timezone.now()
     due = (
-        Reminder.objects.select_for_update(skip_locked=True)
+        Reminder.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(sent_at__isnull=True, due_at__lte=now)
         .select_related("sign_up__activity", "sign_up__user")
     )
@@ -613,7 +621,7 @@ def decide_nomination(*, nomination: Nomination, award: bool, by: User) -> Nomin
     from communities.services import notify
 
     nomination = (
-        Nomination.objects.select_for_update()
+        Nomination.objects.select_for_update(of=("self",))
         .select_related("area", "nominee")
         .get(pk=nomination.pk)
     )

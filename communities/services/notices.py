@@ -229,7 +229,7 @@ def change_notice(
     """Change a notice that is still scheduled; its delivery moves with its publication time. A
     notice residents may already have read is a public record: it is taken down and a corrected
     one published, never edited."""
-    notice = Notice.objects.select_for_update().select_related("area").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("area").get(pk=notice.pk)
     require(by, "communities.publish_notice", notice.area)
     now = timezone.now()
     if notice.publish_at <= now:
@@ -275,7 +275,7 @@ def change_notice(
 def unpublish_notice(*, notice: Notice, by: User) -> Notice:
     """Take a notice down now. It stays in the record; the board no longer shows it, and if it
     was not delivered yet, nobody is sent it."""
-    notice = Notice.objects.select_for_update().select_related("area").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("area").get(pk=notice.pk)
     require(by, "communities.publish_notice", notice.area)
     now = timezone.now()
     if notice.unpublish_at is None or notice.unpublish_at > now:
@@ -323,7 +323,7 @@ def deliver_notice(*, notice_id: int, now: datetime.datetime | None = None) -> i
         claimed.save(update_fields=["attempts", "started_at"])
     with transaction.atomic():
         delivery = (
-            NoticeDelivery.objects.select_for_update(skip_locked=True)
+            NoticeDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .due(now)
             .select_related("notice__area")
             .filter(pk=claimed.pk)

@@ -62,7 +62,7 @@ def claim_household(
 
 def _decide(residency: Residency, *, by: User, status: str, note: str) -> Residency:
     residency = (
-        Residency.objects.select_for_update()
+        Residency.objects.select_for_update(of=("self",))
         .select_related("household__building")
         .get(pk=residency.pk)
     )
@@ -208,7 +208,7 @@ def claim_invitation(*, user: User, code: str) -> Residency:
     once; an expired or used one is refused. Claiming again with one's own code gives back the
     same residency."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("household__building")
         .filter(code=normalize_invitation_code(code))
         .first()

@@ -45,7 +45,7 @@ REMINDERS_PER_RUN = 500
 
 def _locked(commitment: Commitment) -> Commitment:
     return (
-        Commitment.objects.select_for_update()
+        Commitment.objects.select_for_update(of=("self",))
         .select_related("organization", "area")
         .get(pk=commitment.pk)
     )

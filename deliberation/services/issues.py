@@ -182,7 +182,9 @@ def record_household_visit(
 
 def _locked(issue: Issue) -> Issue:
     return (
-        Issue.objects.select_for_update().select_related("area", "handling_area").get(pk=issue.pk)
+        Issue.objects.select_for_update(of=("self",))
+        .select_related("area", "handling_area")
+        .get(pk=issue.pk)
     )
 
 
@@ -573,7 +575,7 @@ def escalate_overdue_issues(*, now=None) -> list[int]:
     overdue = (
         Issue.objects.overdue(now)
         .filter(handling_area__level__gt=Area.Level.STREET)
-        .select_for_update(skip_locked=True)
+        .select_for_update(skip_locked=True, of=("self",))
         .only("pk")
     )
     for issue in overdue:
@@ -608,7 +610,7 @@ def summon_department(*, issue: Issue, department: Organization, by: User, reaso
 def check_in(*, issue: Issue, by: User, note: str = "") -> Summons:
     """部门报到: a summoned department says it is on the issue."""
     summons = (
-        Summons.objects.select_for_update()
+        Summons.objects.select_for_update(of=("self",))
         .filter(
             issue=issue, organization__memberships__in=Membership.objects.active().filter(user=by)
         )

@@ -137,7 +137,7 @@ def cast_ballot(*, poll: Poll, voter: User, options: Sequence[PollOption]) -> Po
     resident of a household to vote votes for it). Only while the poll is open, only by a
     verified resident under its area (an owner, if the poll says so). The receipt and the
     choices are written together; the choices carry nothing that leads back to the voter."""
-    poll = Poll.objects.select_for_update().select_related("area").get(pk=poll.pk)
+    poll = Poll.objects.select_for_update(of=("self",)).select_related("area").get(pk=poll.pk)
     now = timezone.now()
     if poll.closed_at is not None or now >= poll.closes_at:
         raise ValidationError(
@@ -242,7 +242,11 @@ def close_poll(*, poll: Poll, by: User | None = None) -> Poll:
     notice board, whose delivery tells every resident of the area. `by=None` is the periodic task, which closes a poll only
     once its time has passed; the organiser may close an open poll early. Closing a closed poll
     changes nothing."""
-    poll = Poll.objects.select_for_update().select_related("area", "organization").get(pk=poll.pk)
+    poll = (
+        Poll.objects.select_for_update(of=("self",))
+        .select_related("area", "organization")
+        .get(pk=poll.pk)
+    )
     if poll.closed_at is not None:
         return poll
     now = timezone.now()

@@ -99,7 +99,9 @@ def post_comment(
     if existing:
         return existing
     topic = (
-        Topic.objects.select_for_update().select_related("area", "organization").get(pk=topic.pk)
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("area", "organization")
+        .get(pk=topic.pk)
     )
     _check_open_for_comments(topic)
     if not author.has_perm("deliberation.comment_on_topic", topic):
@@ -219,7 +221,7 @@ def close_topic(*, topic: Topic, by: User, summary: str) -> Topic:
     """Whoever runs the topic closes it with a summary of what residents said; comments end
     there, even before the period is over. Posting again replaces the summary. Everyone who
     commented is told once."""
-    topic = Topic.objects.select_for_update().select_related("area").get(pk=topic.pk)
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("area").get(pk=topic.pk)
     require(by, "deliberation.manage_topic", topic)
     summary = summary.strip()
     if not summary:
