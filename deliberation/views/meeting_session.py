@@ -371,31 +371,34 @@ def motion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _minutes_page(request, meeting: Meeting, *, form=None, resolution_form=None, status=200):
+    """Published minutes are public; before that the organisers see them, and once sent for
+    confirmation so do those who attended for a party, who confirm them."""
     minutes = Minutes.objects.filter(meeting=meeting).select_related("notice").first()
     may_run = request.user.has_perm("deliberation.run_meeting", meeting)
-    if minutes is None or (minutes.published_at is None and not may_run):
-        shown = minutes if may_run else None
-    else:
-        shown = minutes
-    confirmations = {}
-    my_parties = []
     present = minutes_services.parties_present(meeting)
+    confirmations = {}
+    attended_for = set()
     if minutes is not None:
         confirmations = {
-            row.party_id: row
-            for row in MinutesConfirmation.objects.filter(minutes=minutes).select_related(
-                "confirmed_by"
-            )
+            row.party_id: row for row in MinutesConfirmation.objects.filter(minutes=minutes)
         }
-        if minutes.submitted_at and not minutes.published_at and request.user.is_authenticated:
-            mine = set(
+        if request.user.is_authenticated:
+            attended_for = set(
                 Attendance.objects.filter(
                     meeting=meeting, user=request.user, party__isnull=False
                 ).values_list("party_id", flat=True)
             )
-            my_parties = [p for p in present if p.pk in mine and p.pk not in confirmations]
-    if minutes is not None and minutes.submitted_at and not shown and my_parties:
-        shown = minutes
+    confirming = minutes is not None and minutes.submitted_at and not minutes.published_at
+    my_parties = [
+        party
+        for party in present
+        if confirming and party.pk in attended_for and party.pk not in confirmations
+    ]
+    shown = minutes
+    if minutes is not None and not (
+        minutes.published_at or may_run or (minutes.submitted_at and attended_for)
+    ):
+        shown = None
     return render(
         request,
         "deliberation/minutes_detail.html",
@@ -408,7 +411,7 @@ def _minutes_page(request, meeting: Meeting, *, form=None, resolution_form=None,
             "parties": [(party, confirmations.get(party.pk)) for party in present],
             "my_parties": my_parties,
             "resolutions": Resolution.objects.filter(meeting=meeting)
-            .select_related("responsible", "commitment", "motion")
+            .select_related("responsible", "commitment")
             .prefetch_related("issues"),
             "form": form or MinutesForm(initial={"body": minutes.body if minutes else ""}),
             "resolution_form": resolution_form or ResolutionForm(meeting=meeting),
