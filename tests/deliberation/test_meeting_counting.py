@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from deliberation import services
@@ -107,6 +107,22 @@ ballot = st.one_of(
 @given(
     rule=st.sampled_from(Rule.values),
     homes=st.lists(st.tuples(areas, ballot), min_size=1, max_size=7),
+)
+# The edges, so every run meets them: exactly 2/3 of ballots; exactly 2/3 taking part and 3/4
+# agreeing; exactly half.
+@example(
+    rule=Rule.TWO_THIRDS,
+    homes=[(Decimal(1), ("yes", False)), (Decimal(1), ("yes", True)), (Decimal(1), ("no", False))],
+)
+@example(
+    rule=Rule.OWNERS_SPECIAL,
+    homes=[(Decimal(10), ("yes", False))] * 3
+    + [(Decimal(10), ("abstain", True))]
+    + [(Decimal(10), None)] * 2,
+)
+@example(
+    rule=Rule.SIMPLE_MAJORITY,
+    homes=[(Decimal(5), ("yes", False)), (Decimal(7), ("no", True))],
 )
 def test_the_stored_outcome_is_what_the_statute_says(assembly, tree, people, rule, homes):
     # Each example writes its households in a savepoint rolled back at its end, so every
