@@ -44,7 +44,7 @@ Unit = Motion.VotingUnit
 
 def _locked_meeting(meeting: Meeting) -> Meeting:
     return (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("area", "organization", "matter")
         .get(pk=meeting.pk)
     )
@@ -52,7 +52,7 @@ def _locked_meeting(meeting: Meeting) -> Meeting:
 
 def _locked_motion(motion: Motion) -> Motion:
     return (
-        Motion.objects.select_for_update()
+        Motion.objects.select_for_update(of=("self",))
         .select_related("agenda_item__meeting__area", "agenda_item__meeting__organization")
         .get(pk=motion.pk)
     )

@@ -40,7 +40,7 @@ MAX_BODY = 20000
 
 def _locked_meeting(meeting: Meeting) -> Meeting:
     return (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("area", "organization")
         .get(pk=meeting.pk)
     )
@@ -48,7 +48,7 @@ def _locked_meeting(meeting: Meeting) -> Meeting:
 
 def _locked_minutes(minutes: Minutes) -> Minutes:
     return (
-        Minutes.objects.select_for_update()
+        Minutes.objects.select_for_update(of=("self",))
         .select_related("meeting__area", "meeting__organization")
         .get(pk=minutes.pk)
     )
