@@ -132,6 +132,8 @@ def _session_page(request, meeting: Meeting, *, status: int = 200) -> HttpRespon
         )
     )
     for item in agenda:
+        # One form per item on the page: ids unique per item.
+        item.motion_form = MotionForm(auto_id=f"id_item{item.pk}_%s") if may_run else None
         for motion in item.motions.all():
             motion.mine = _ballot_state(motion, request.user)
             motion.ballot_form = BallotForm(households=motion.mine.get("households", ()))
@@ -156,7 +158,6 @@ def _session_page(request, meeting: Meeting, *, status: int = 200) -> HttpRespon
             .exclude(user_id__in=here)
             .select_related("user", "party__organization"),
             observer_form=ObserverForm(),
-            motion_form=MotionForm(),
         )
     return render(request, "deliberation/session_detail.html", context, status=status)
 
