@@ -151,7 +151,9 @@ def undo_attendance(*, attendance: Attendance, by: User) -> None:
     meeting = _locked_meeting(attendance.meeting)
     require(by, "deliberation.run_meeting", meeting)
     _require_in_session(meeting)
-    if MotionElector.objects.filter(motion__agenda_item__meeting=meeting, user=attendance.user_id):
+    if MotionElector.objects.filter(
+        motion__agenda_item__meeting=meeting, user=attendance.user_id
+    ).exists():
         raise ValidationError(
             _("This person was counted in a vote; record that they left instead."),
             code="counted",
@@ -217,11 +219,9 @@ def close_meeting(*, meeting: Meeting, by: User) -> Meeting:
         raise ValidationError(
             _("A vote is still open; close it before closing the meeting."), code="vote_open"
         )
-    now = timezone.now()
     meeting.status = S.HELD
-    meeting.closed_at = now
+    meeting.closed_at = timezone.now()
     meeting.save(update_fields=["status", "closed_at"])
-    Attendance.objects.filter(meeting=meeting, left_at__isnull=True).update(left_at=now)
     return meeting
 
 
@@ -398,6 +398,7 @@ def owned_households(motion: Motion, voter: User) -> list[Household]:
             residencies__relation=Residency.Relation.OWNER,
             residencies__status=Residency.Status.VERIFIED,
         )
+        .select_related("building")
         .distinct()
         .order_by("pk")
     )
@@ -556,7 +557,7 @@ def open_ballots(motion: Motion) -> list[MotionBallot]:
     return list(
         MotionBallot.objects.filter(motion=motion)
         .select_related("voter", "party__organization")
-        .order_by("party__party", "voter__full_name")
+        .order_by("party__party", "voter__full_name", "choice")
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.forms import add_service_errors, errors_to_messages, form_errors_to_messages
-from communities.models import Area, Household, User
+from communities.models import Area, Household, Residency, User
 from deliberation import services
 from deliberation.forms.meeting_session import (
     BallotForm,
@@ -87,32 +87,56 @@ def _refused(request, error: Exception, status: int, meeting: Meeting, *, page: 
     return _session_page(request, meeting, status=status)
 
 
-def _ballot_state(motion: Motion, user) -> dict:
-    """What this person may do on an open vote: vote (for which households), or nothing
-    because they voted or are not in its electorate. Never what anyone chose."""
-    if not user.is_authenticated or motion.status != Motion.Status.OPEN:
+def _ballot_states(meeting: Meeting, motions: list[Motion], user) -> dict[int, dict]:
+    """For each open vote, what this person may do: vote (for which households), or nothing
+    because they voted or are not in its electorate. Never what anyone chose. A fixed number of
+    queries, however many votes are open."""
+    open_votes = [motion for motion in motions if motion.status == Motion.Status.OPEN]
+    if not user.is_authenticated or not open_votes:
         return {}
-    receipts = MotionReceipt.objects.filter(motion=motion)
-    if motion.voting_unit == Unit.HOUSEHOLD:
-        homes = session.owned_households(motion, user)
-        voted = set(receipts.filter(household__in=homes).values_list("household_id", flat=True))
-        waiting = [home for home in homes if home.pk not in voted]
-        return {"households": waiting, "voted": bool(homes) and not waiting, "eligible": homes}
+    pks = [motion.pk for motion in open_votes]
     present = Attendance.objects.filter(
-        meeting_id=motion.agenda_item.meeting_id, user=user, left_at__isnull=True
+        meeting=meeting, user=user, left_at__isnull=True, party__isnull=False
     ).first()
-    if present is None or present.party_id is None:
-        return {}
-    electors = MotionElector.objects.filter(motion=motion)
-    if motion.voting_unit == Unit.PERSON:
-        if not electors.filter(user=user).exists():
-            return {}
-        voted = receipts.filter(voter=user, party__isnull=True, household__isnull=True).exists()
-    else:
-        if not electors.filter(party_id=present.party_id, user__isnull=True).exists():
-            return {}
-        voted = receipts.filter(party_id=present.party_id).exists()
-    return {"voted": voted, "eligible": True, "households": []}
+    homes = {
+        home.pk: home
+        for home in Household.objects.filter(
+            residencies__user=user,
+            residencies__relation=Residency.Relation.OWNER,
+            residencies__status=Residency.Status.VERIFIED,
+        ).select_related("building")
+    }
+    mine_as_elector = Q(user=user) | Q(household_id__in=list(homes))
+    mine_as_receipt = Q(voter=user, party__isnull=True, household__isnull=True) | Q(
+        household_id__in=list(homes)
+    )
+    if present is not None:
+        mine_as_elector |= Q(party_id=present.party_id, user__isnull=True)
+        mine_as_receipt |= Q(party_id=present.party_id)
+    electors = list(MotionElector.objects.filter(mine_as_elector, motion_id__in=pks))
+    receipts = list(MotionReceipt.objects.filter(mine_as_receipt, motion_id__in=pks))
+    states = {}
+    for motion in open_votes:
+        mine = [e for e in electors if e.motion_id == motion.pk]
+        cast = [r for r in receipts if r.motion_id == motion.pk]
+        if motion.voting_unit == Unit.HOUSEHOLD:
+            owned = [homes[e.household_id] for e in mine if e.household_id in homes]
+            voted = {r.household_id for r in cast}
+            waiting = [home for home in owned if home.pk not in voted]
+            states[motion.pk] = {
+                "eligible": bool(owned),
+                "voted": bool(owned) and not waiting,
+                "households": waiting,
+            }
+        elif present is not None:
+            if motion.voting_unit == Unit.PERSON:
+                eligible = any(e.user_id == user.pk for e in mine)
+                voted = any(r.voter_id == user.pk and r.party_id is None for r in cast)
+            else:
+                eligible = any(e.party_id == present.party_id and e.user_id is None for e in mine)
+                voted = any(r.party_id == present.party_id for r in cast)
+            states[motion.pk] = {"eligible": eligible, "voted": eligible and voted}
+    return states
 
 
 def meeting_session(request: HttpRequest, pk: int) -> HttpResponse:
@@ -131,14 +155,15 @@ def _session_page(request, meeting: Meeting, *, status: int = 200) -> HttpRespon
             )
         )
     )
+    motions = [motion for item in agenda for motion in item.motions.all()]
+    states = _ballot_states(meeting, motions, request.user)
     for item in agenda:
         # One form per item on the page: ids unique per item.
         item.motion_form = MotionForm(auto_id=f"id_item{item.pk}_%s") if may_run else None
-        for motion in item.motions.all():
-            motion.mine = _ballot_state(motion, request.user)
-            motion.ballot_form = BallotForm(households=motion.mine.get("households", ()))
-            if may_run and motion.status == Motion.Status.OPEN:
-                motion.paper_form = _paper_form(motion)
+    for motion in motions:
+        motion.mine = states.get(motion.pk, {})
+    if may_run:
+        _add_paper_choices(meeting, [m for m in motions if m.status == Motion.Status.OPEN])
     context = {
         "meeting": meeting,
         "area": meeting.area,
@@ -160,6 +185,26 @@ def _session_page(request, meeting: Meeting, *, status: int = 200) -> HttpRespon
             observer_form=ObserverForm(),
         )
     return render(request, "deliberation/session_detail.html", context, status=status)
+
+
+def _add_paper_choices(meeting: Meeting, open_votes: list[Motion]) -> None:
+    """The households and voters counting staff may enter a paper ballot for, per open vote,
+    in three queries however many votes are open."""
+    if not open_votes:
+        return
+    households = {}
+    for elector in MotionElector.objects.filter(
+        motion__in=open_votes, household__isnull=False
+    ).select_related("household__building"):
+        households.setdefault(elector.motion_id, []).append(elector.household)
+    voters = list(
+        User.objects.filter(
+            pk__in=Attendance.objects.filter(meeting=meeting, party__isnull=False).values("user_id")
+        ).order_by("full_name")
+    )
+    for motion in open_votes:
+        motion.paper_households = households.get(motion.pk, [])
+        motion.paper_voters = voters
 
 
 def _paper_form(motion: Motion, data=None) -> PaperBallotForm:
@@ -364,6 +409,8 @@ def motion_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "turnout": session.turnout(motion),
             "outcome": session.outcome_of(motion),
             "ballots": session.open_ballots(motion),
+            # Counting staff read voters' names; everyone else their party and 张** only.
+            "full_names": request.user.has_perm("deliberation.run_meeting", meeting),
         },
     )
 

@@ -15,10 +15,17 @@ from playwright.sync_api import expect
 from deliberation import services
 from deliberation.models import Motion, MotionReceipt, Party
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.deliberation.conftest import accepted, committee, owners_committee  # noqa: F401
-from tests.deliberation.meeting_fixtures import owned_home, table  # noqa: F401
+from tests.deliberation import conftest as deliberation_fixtures
+from tests.deliberation import meeting_fixtures
+from tests.deliberation.meeting_fixtures import owned_home
 
 pytestmark = pytest.mark.browser
+
+# The meeting as planning leaves it, from the deliberation tests' fixtures.
+accepted = deliberation_fixtures.accepted
+committee = deliberation_fixtures.committee
+owners_committee = deliberation_fixtures.owners_committee
+table = meeting_fixtures.table
 
 
 def _log_in(page, live_server, username):
@@ -42,7 +49,7 @@ def test_a_five_party_meeting_decides_publishes_minutes_and_commits_in_a_browser
     table,
     accepted,
     shoot,
-    csp_violations,  # noqa: F811
+    csp_violations,
 ):
     lamp = accepted()
     table.item.issues.add(lamp)

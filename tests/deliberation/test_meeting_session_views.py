@@ -36,10 +36,8 @@ def session_url(table):
     return reverse("deliberation:meeting_session", args=[table.meeting.pk])
 
 
-def open_motion(table, **kwargs):
-    motion = services.propose_motion(
-        agenda_item=table.item, title="更换全部路灯", by=table.clerk, **kwargs
-    )
+def open_motion(table, title="更换全部路灯", **kwargs):
+    motion = services.propose_motion(agenda_item=table.item, title=title, by=table.clerk, **kwargs)
     return services.open_vote(motion=motion, by=table.clerk)
 
 
@@ -118,10 +116,15 @@ def test_the_result_page_shows_the_tally_the_decision_and_who_voted_what(client,
     services.close_vote(motion=motion, by=in_session.clerk)
 
     body = client.get(reverse("deliberation:motion_detail", args=[motion.pk])).content.decode()
+    client.force_login(in_session.clerk)
+    desk = client.get(reverse("deliberation:motion_detail", args=[motion.pk])).content.decode()
 
+    firm_rep = in_session.reps[P.PROPERTY_FIRM]
     assert "Passed: 5 of the 5 ballots cast are yes, more than half." in body
     assert "Who voted what" in body
-    assert in_session.reps[P.PROPERTY_FIRM].full_name in body
+    assert f"{in_session.parties[P.PROPERTY_FIRM]} · {firm_rep.masked_name}: yes" in body
+    assert firm_rep.full_name not in body
+    assert firm_rep.full_name in desk
 
 
 def test_an_owners_motion_by_person_is_a_400_and_stores_nothing(client, in_session):
@@ -185,19 +188,62 @@ def test_a_walk_in_observer_is_noted_by_mobile_number(client, in_session, people
     assert services.quorum_of(in_session.meeting).observers == 1
 
 
-def test_the_session_page_costs_the_same_queries_with_more_motions(
+def _queries_for(client, user, url, django_assert_max_num_queries) -> int:
+    client.force_login(user)
+    with django_assert_max_num_queries(60) as counted:
+        assert client.get(url).status_code == 200
+    return len(counted.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["clerk", "representative", "owner"])
+def test_the_session_page_costs_the_same_queries_with_more_open_votes(
+    client, in_session, tree, people, who, django_assert_max_num_queries
+):
+    _, owner = owned_home(tree.B2, "60.00", "owner-b", by=people.community_staff)
+    user = {"clerk": in_session.clerk, "representative": people.firm_staff, "owner": owner}[who]
+    open_motion(in_session)
+    open_motion(in_session, rule=Rule.OWNERS_SPECIAL, voting_unit="household")
+    services.cast_motion_ballot(motion=Motion.objects.last(), voter=owner, choice="yes")
+    few = _queries_for(client, user, session_url(in_session), django_assert_max_num_queries)
+
+    for number in range(3):
+        open_motion(in_session, voting_unit="party", title=f"议案{number}")
+        open_motion(
+            in_session, rule=Rule.OWNERS_ORDINARY, voting_unit="household", title=f"户{number}"
+        )
+        services.propose_motion(
+            agenda_item=in_session.item, title=f"草案{number}", by=in_session.clerk
+        )
+    many = _queries_for(client, user, session_url(in_session), django_assert_max_num_queries)
+
+    assert many == few
+
+
+def test_the_minutes_page_costs_the_same_queries_with_more_resolutions(
     client, in_session, django_assert_max_num_queries
 ):
-    client.force_login(in_session.clerk)
-    open_motion(in_session)
-    with django_assert_max_num_queries(60) as few:
-        client.get(session_url(in_session))
-    for number in range(4):
-        services.propose_motion(
-            agenda_item=in_session.item, title=f"议案{number}", by=in_session.clerk
+    services.write_minutes(meeting=in_session.meeting, body="纪要", by=in_session.clerk)
+
+    def resolve(number):
+        services.record_resolution(
+            meeting=in_session.meeting,
+            text=f"决议{number}",
+            responsible=in_session.parties[P.PROPERTY_FIRM].organization,
+            due_on=timezone.localdate() + datetime.timedelta(days=14),
+            by=in_session.clerk,
         )
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(session_url(in_session))
+
+    resolve(0)
+    few = _queries_for(
+        client, in_session.clerk, minutes_url(in_session), django_assert_max_num_queries
+    )
+    for number in range(1, 6):
+        resolve(number)
+    many = _queries_for(
+        client, in_session.clerk, minutes_url(in_session), django_assert_max_num_queries
+    )
+
+    assert many == few
 
 
 # --- Minutes ---------------------------------------------------------------------------------
