@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from communities.models import Notice, NoticeDelivery, Organization
+from communities.models import Notice, NoticeDelivery, Notification, Organization
 from deliberation import services
 from deliberation.models import (
     Attendance,
@@ -144,13 +144,16 @@ def test_minutes_are_published_only_when_every_party_present_confirmed(held):
     assert not Notice.objects.filter(kind=Notice.Kind.MINUTES).exists()
 
 
-def test_published_minutes_hang_on_the_areas_board_and_are_delivered(held, tree):
+def test_published_minutes_hang_on_the_areas_board_and_are_delivered(
+    held, tree, people, django_capture_on_commit_callbacks
+):
     close(held)
     minutes = services.write_minutes(meeting=held.meeting, body="一、路灯全部更换。", by=held.clerk)
     services.submit_minutes(minutes=minutes, by=held.clerk)
     confirm_all(held, minutes)
 
-    minutes = services.publish_minutes(minutes=minutes, by=held.clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        minutes = services.publish_minutes(minutes=minutes, by=held.clerk)
     again = services.publish_minutes(minutes=minutes, by=held.clerk)
 
     notice = minutes.notice
@@ -161,6 +164,10 @@ def test_published_minutes_hang_on_the_areas_board_and_are_delivered(held, tree)
     )
     assert again.notice == notice
     assert NoticeDelivery.objects.filter(notice=notice).count() == 1
+    # The resident of B1, in K1, reads it in their inbox.
+    assert Notification.objects.filter(
+        user=people.resident, kind=Notification.Kind.NOTICE, title__contains=held.meeting.title
+    ).exists()
     with pytest.raises(ValidationError, match="published"):
         services.write_minutes(meeting=held.meeting, body="改", by=held.clerk)
 
