@@ -271,38 +271,41 @@ def publish_minutes(*, minutes: Minutes, by: User) -> Minutes:
         .prefetch_related("issues")
         .order_by("pk")
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        for resolution in resolutions:
-            confirmer = confirmer_of.get(resolution.responsible_id)
-            if confirmer is None:
-                raise ValidationError(
-                    _("%(name)s did not confirm the minutes, so it cannot commit to “%(text)s”.")
-                    % {"name": resolution.responsible.name, "text": resolution.text}
-                )
-            resolution.commitment = make_commitment(
-                organization=resolution.responsible,
-                area=meeting.area,
-                title=resolution.text,
-                due_on=resolution.due_on,
-                issues=list(resolution.issues.all()),
-                by=confirmer,
-                description=_("Resolved at the meeting “%(title)s” on %(day)s.")
-                % {
-                    "title": meeting.title,
-                    "day": timezone.localdate(meeting.starts_at).isoformat(),
-                },
+    # What the public reads is in the portal's language; a refusal is in the reader's.
+    for resolution in resolutions:
+        confirmer = confirmer_of.get(resolution.responsible_id)
+        if confirmer is None:
+            raise ValidationError(
+                _("%(name)s did not confirm the minutes, so it cannot commit to “%(text)s”.")
+                % {"name": resolution.responsible.name, "text": resolution.text}
             )
-            resolution.save(update_fields=["commitment"])
-        notice = publish_notice(
+        with translation.override(settings.LANGUAGE_CODE):
+            description = _("Resolved at the meeting “%(title)s” on %(day)s.") % {
+                "title": meeting.title,
+                "day": timezone.localdate(meeting.starts_at).isoformat(),
+            }
+        resolution.commitment = make_commitment(
+            organization=resolution.responsible,
             area=meeting.area,
-            title=(_("Minutes: %(title)s") % {"title": meeting.title})[:200],
-            by=None,
-            kind=Notice.Kind.MINUTES,
-            body=minutes.body,
-            organization=meeting.organization,
-            link_url=reverse("deliberation:minutes_detail", kwargs={"pk": meeting.pk}),
-            source_key=f"meeting-{meeting.pk}-minutes",
+            title=resolution.text,
+            due_on=resolution.due_on,
+            issues=list(resolution.issues.all()),
+            by=confirmer,
+            description=description,
         )
+        resolution.save(update_fields=["commitment"])
+    with translation.override(settings.LANGUAGE_CODE):
+        title = (_("Minutes: %(title)s") % {"title": meeting.title})[:200]
+    notice = publish_notice(
+        area=meeting.area,
+        title=title,
+        by=None,
+        kind=Notice.Kind.MINUTES,
+        body=minutes.body,
+        organization=meeting.organization,
+        link_url=reverse("deliberation:minutes_detail", kwargs={"pk": meeting.pk}),
+        source_key=f"meeting-{meeting.pk}-minutes",
+    )
     minutes.notice = notice
     minutes.published_at = timezone.now()
     minutes.save(update_fields=["notice", "published_at"])

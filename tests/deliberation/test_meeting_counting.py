@@ -11,6 +11,7 @@ from fractions import Fraction
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,12 @@ from deliberation.models import AgendaItem, Invitation, MeetingParty, Motion, Pa
 from tests.deliberation.meeting_fixtures import confirmed_meeting, owned_home
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 def statute(rule: str, ballots: list[tuple[str, Decimal]], electorate: list[Decimal]) -> bool:

@@ -163,6 +163,8 @@ def test_published_minutes_hang_on_the_areas_board_and_are_delivered(
         "一、路灯全部更换。",
     )
     assert again.notice == notice
+    # Written in the portal's language whatever the organiser's.
+    assert notice.title == f"会议纪要：{held.meeting.title}"
     assert NoticeDelivery.objects.filter(notice=notice).count() == 1
     # The resident of B1, in K1, reads it in their inbox.
     assert Notification.objects.filter(
