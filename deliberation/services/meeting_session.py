@@ -106,6 +106,8 @@ def record_attendance(
     _require_in_session(meeting)
     invitation = Invitation.objects.filter(meeting=meeting, user=person).first()
     party = invitation.party if invitation else None
+    if invitation is not None and party is None:
+        observer = True  # invited as an observer
     if party is None and not observer:
         raise ValidationError(
             {

@@ -179,7 +179,7 @@ def _session_page(request, meeting: Meeting, *, status: int = 200) -> HttpRespon
         here = {row.user_id for row in present if row.left_at is None}
         context.update(
             attendance=present,
-            waiting=Invitation.objects.filter(meeting=meeting, party__isnull=False)
+            waiting=Invitation.objects.filter(meeting=meeting)
             .exclude(user_id__in=here)
             .select_related("user", "party__organization"),
             observer_form=ObserverForm(),

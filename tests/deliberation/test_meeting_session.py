@@ -124,6 +124,18 @@ def test_someone_not_invited_comes_only_as_an_observer(table, people):
     assert services.quorum_of(table.meeting).observers == 1
 
 
+def test_someone_invited_as_an_observer_is_noted_as_one(table, people):
+    services.open_meeting(meeting=table.meeting, by=table.clerk)
+    Invitation.objects.create(meeting=table.meeting, user=people.grid_worker, party=None)
+
+    attendance = services.record_attendance(
+        meeting=table.meeting, person=people.grid_worker, by=table.clerk
+    )
+
+    assert attendance.party is None
+    assert services.quorum_of(table.meeting).observers == 1
+
+
 def test_only_counting_staff_record_attendance(table, people):
     services.open_meeting(meeting=table.meeting, by=table.clerk)
 
