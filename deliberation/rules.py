@@ -233,3 +233,21 @@ rules.add_perm(
     "deliberation.read_hidden_comment",
     is_authenticated & (is_superuser | wrote_it | moderates_where_it_was_written),
 )
+
+
+# --- Consultation meetings in session: attendance, votes, minutes ----------------------------
+#
+# Meetings are seen through `Meeting.objects.visible_to()`; these rules say who runs one once it
+# is seen. Who votes is not a rule but the motion's electorate, fixed when voting opens.
+
+
+@rules.predicate
+def organises_meeting(user, meeting) -> bool:
+    """A member of the organising organisation, which acts where the meeting is, or staff who
+    manage the meeting's area. They are also its counting staff."""
+    if reach.is_within(meeting.area.path, reach.managed_paths(user)):
+        return True
+    return _is_member(user, meeting.organization_id) and meeting.organization.reaches(meeting.area)
+
+
+rules.add_perm("deliberation.run_meeting", is_authenticated & (is_superuser | organises_meeting))

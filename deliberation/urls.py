@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import commitments, issues, polls, topics
+from deliberation.views import commitments, issues, meeting_session, polls, topics
 
 app_name = "deliberation"
 
@@ -53,6 +53,42 @@ urlpatterns = [
     path("areas/<slug:code>/polls/new/", polls.poll_create, name="poll_create"),
     path("areas/<slug:code>/topics/", topics.area_topics, name="area_topics"),
     path("areas/<slug:code>/topics/new/", topics.topic_create, name="topic_create"),
+    path("meetings/<int:pk>/session/", meeting_session.meeting_session, name="meeting_session"),
+    path(
+        "meetings/<int:pk>/session/attendance/",
+        meeting_session.session_attendance,
+        name="meeting_session_attendance",
+    ),
+    path(
+        "meetings/<int:pk>/session/attendance/<int:attendance_pk>/<slug:action>/",
+        meeting_session.session_attendance_act,
+        name="meeting_session_attendance_act",
+    ),
+    path(
+        "meetings/<int:pk>/session/agenda/<int:item_pk>/motions/",
+        meeting_session.motion_new,
+        name="motion_new",
+    ),
+    path(
+        "meetings/<int:pk>/session/<slug:action>/",
+        meeting_session.session_act,
+        name="meeting_session_act",
+    ),
+    path("motions/<int:pk>/", meeting_session.motion_detail, name="motion_detail"),
+    path("motions/<int:pk>/vote/", meeting_session.motion_vote, name="motion_vote"),
+    path("motions/<int:pk>/paper/", meeting_session.motion_paper, name="motion_paper"),
+    path("motions/<int:pk>/<slug:action>/", meeting_session.motion_act, name="motion_act"),
+    path("meetings/<int:pk>/minutes/", meeting_session.minutes_detail, name="minutes_detail"),
+    path(
+        "meetings/<int:pk>/minutes/resolutions/",
+        meeting_session.minutes_resolution,
+        name="minutes_resolution",
+    ),
+    path(
+        "meetings/<int:pk>/minutes/<slug:action>/",
+        meeting_session.minutes_act,
+        name="minutes_act",
+    ),
     path("staff/issues/", issues.staff_queue, name="staff_queue"),
     path("staff/visits/", issues.household_visits, name="household_visits"),
     path("staff/issues/assign/", issues.staff_bulk_assign, name="staff_bulk_assign"),

@@ -455,6 +455,8 @@ class Attendance(models.Model):
         verbose_name=_("for"),
     )
     arrived_at = models.DateTimeField(_("arrived at"), default=timezone.now)
+    # Set when the person leaves before the end; they no longer count for their party's quorum.
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -527,6 +529,48 @@ class Motion(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MotionElector(models.Model):
+    """One of those entitled to vote on a motion, fixed when voting opens: a person present for a
+    party, a party present, or an owners' household with the floor area it had then. A ballot is
+    taken only from the electorate, so the count never sees more voters or area than it had."""
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="electorate")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    party = models.ForeignKey(
+        MeetingParty, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    floor_area = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("elector")
+        verbose_name_plural = _("electorate")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["motion", "user"],
+                condition=Q(user__isnull=False),
+                name="motion_elector_person_once",
+            ),
+            models.UniqueConstraint(
+                fields=["motion", "party"],
+                condition=Q(party__isnull=False, user__isnull=True),
+                name="motion_elector_party_once",
+            ),
+            models.UniqueConstraint(
+                fields=["motion", "household"],
+                condition=Q(household__isnull=False),
+                name="motion_elector_household_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.motion_id} · {self.user_id or self.party_id or self.household_id}"
 
 
 class MotionReceipt(models.Model):

@@ -62,3 +62,6 @@ def supervisor(tree, admin_user):
         user=user, area=tree.C1, kind=AreaRole.Kind.PUBLIC_SUPERVISOR, by=admin_user
     )
     return user
+
+
+from tests.deliberation.meeting_fixtures import table  # noqa: E402, F401
