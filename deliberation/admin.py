@@ -23,6 +23,7 @@ from deliberation.models import (
     Minutes,
     MinutesConfirmation,
     Motion,
+    MotionElector,
     Poll,
     PollOption,
     Resolution,
@@ -350,6 +351,16 @@ class MotionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "rule", "voting_unit", "secret"]
     search_fields = ["title", "text", "agenda_item__meeting__title"]
     list_select_related = ["agenda_item"]
+
+
+@admin.register(MotionElector)
+class MotionElectorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who was entitled to vote on a motion, fixed when voting opened (not what they chose)."""
+
+    list_display = ["motion", "user", "party", "household", "floor_area"]
+    list_filter = ["motion__voting_unit"]
+    search_fields = ["motion__title", "user__username"]
+    list_select_related = ["motion", "user", "party", "household"]
 
 
 @admin.register(Minutes)
