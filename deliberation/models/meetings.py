@@ -241,6 +241,11 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The catalogue's required parties that were not at the table when the organiser confirmed
+    # anyway: the record that they were told and went ahead.
+    confirmed_without = models.JSONField(
+        _("confirmed without these required parties"), default=list, blank=True
+    )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
