@@ -71,6 +71,16 @@ def _organised_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
+def _organises(user, meeting: Meeting) -> bool:
+    """`deliberation.organise_meeting` for a meeting not yet held, from the memoised reach, so a
+    list asks it of every row without a query each."""
+    return meeting.status in (Meeting.Status.DRAFT, Meeting.Status.CONFIRMED) and (
+        user.is_superuser
+        or meeting.organization_id in reach.organization_ids(user)
+        or reach.is_within(meeting.area.path, reach.managed_paths(user))
+    )
+
+
 def _may_plan_in(user, area: Area) -> list[Organization]:
     """The organisations the user may plan a meeting for here: their own that reach the area,
     and, for staff who manage it, every organisation seated on or above it."""
@@ -100,14 +110,25 @@ def area_meetings(request: HttpRequest, code: str) -> HttpResponse:
     past = Paginator(
         meetings.filter(ends_at__lt=now).order_by("-starts_at", "-pk"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    upcoming = list(meetings.filter(ends_at__gte=now).order_by("starts_at", "pk"))
+    # From a topic's "bring it to a meeting": the meetings this person organises offer to
+    # put the topic on their agenda.
+    topic = None
+    if request.GET.get("topic", "").isdigit() and request.user.is_authenticated:
+        topic = (
+            Topic.objects.visible_to(request.user).filter(pk=int(request.GET["topic"][:18])).first()
+        )
+        for meeting in upcoming:
+            meeting.takes_topic = topic is not None and _organises(request.user, meeting)
     return render(
         request,
         "deliberation/meeting_list.html",
         {
             "area": area,
             "ancestors": Area.objects.above(area, include_self=False),
-            "upcoming": meetings.filter(ends_at__gte=now).order_by("starts_at", "pk"),
+            "upcoming": upcoming,
             "past": past,
+            "topic": topic,
             "may_plan": bool(_may_plan_in(request.user, area)),
             "may_keep_catalogue": request.user.has_perm("deliberation.keep_catalogue", area),
         },
