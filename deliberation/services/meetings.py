@@ -659,7 +659,7 @@ def remove_party(*, party: MeetingParty, by: User) -> None:
 
 def invitable_people(meeting: Meeting, party: MeetingParty | None):
     """Who may be invited for the party: the active members of its organisation, or, for a
-    named group, the verified residents of the meeting's area. Observers: either of those."""
+    named group, the verified residents of the meeting's area."""
     members = Membership.objects.active()
     residents = Residency.objects.verified().filter(
         household__building__path__startswith=meeting.area.path
@@ -670,11 +670,17 @@ def invitable_people(meeting: Meeting, party: MeetingParty | None):
         )
     if party is not None:
         return User.objects.filter(pk__in=residents.values("user_id"))
-    organizations = meeting.parties.exclude(organization=None).values("organization_id")
+    # Observers: residents, and members of the parties or of any organisation seated on the
+    # area, above it or under it (street staff, a department sent to listen).
+    path = meeting.area.path
+    seated = Organization.objects.filter(
+        Q(area__path__in=ancestor_paths(path)) | Q(area__path__startswith=path)
+    ).values("pk")
+    parties = meeting.parties.exclude(organization=None).values("organization_id")
     return User.objects.filter(
         Q(pk__in=residents.values("user_id"))
-        | Q(pk__in=members.filter(organization_id__in=organizations).values("user_id"))
-        | Q(pk__in=members.filter(organization_id=meeting.organization_id).values("user_id"))
+        | Q(pk__in=members.filter(organization_id__in=parties).values("user_id"))
+        | Q(pk__in=members.filter(organization_id__in=seated).values("user_id"))
     )
 
 
