@@ -316,7 +316,12 @@ def _booking_organization(by: User, organization: Organization, space: Space) ->
     return booking_organizations(user=by, space=space).first() or organization
 
 
-_BOOKING_FIELDS = {"attendees": "capacity", "purpose": "title", "ends_at": "ends_at"}
+_BOOKING_FIELDS = {
+    "attendees": "capacity",
+    "purpose": "title",
+    "starts_at": "starts_at",
+    "ends_at": "ends_at",
+}
 
 
 def _as_meeting_error(error: ValidationError) -> ValidationError:
@@ -325,7 +330,7 @@ def _as_meeting_error(error: ValidationError) -> ValidationError:
         return ValidationError({"space": error.messages})
     return ValidationError(
         {
-            _BOOKING_FIELDS.get(field, "starts_at" if field == "starts_at" else "space"): messages
+            _BOOKING_FIELDS.get(field, "space"): messages
             for field, messages in error.message_dict.items()
         }
     )
