@@ -476,7 +476,8 @@ def change_meeting(
         errors["capacity"] = _("A meeting has at least one seat.")
     if capacity is not None and capacity < meeting.invitations.filter(answer="yes").count():
         errors["capacity"] = _("More people have said they will attend than this many seats.")
-    if meeting.booking is None and not online_url and not location_note:
+    holds_room = meeting.booking is not None and meeting.booking.holds_slot
+    if not holds_room and not online_url and not location_note:
         errors["location_note"] = _("Give the online link, or say where it is held.")
     if errors:
         raise ValidationError(errors)
@@ -484,11 +485,7 @@ def change_meeting(
         meeting.reminder_offsets if reminder_offsets is None else _clean_offsets(reminder_offsets)
     )
     moved = (starts_at, ends_at) != (meeting.starts_at, meeting.ends_at)
-    if (
-        meeting.booking is not None
-        and meeting.booking.holds_slot
-        and (moved or (capacity or 1) != meeting.booking.attendees)
-    ):
+    if holds_room and (moved or (capacity or 1) != meeting.booking.attendees):
         try:
             reschedule_booking(
                 booking=meeting.booking,
@@ -499,6 +496,9 @@ def change_meeting(
             )
         except ValidationError as error:
             raise _as_meeting_error(error) from error
+    if not holds_room:
+        # A booking that was not approved (or was cancelled) no longer says where it is held.
+        meeting.booking = None
     meeting.title, meeting.description = title, description.strip()
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.online_url, meeting.location_note = online_url, location_note
@@ -539,6 +539,16 @@ def confirm_meeting(*, meeting: Meeting, by: User, confirm_anyway: bool = False)
     if meeting.starts_at <= timezone.now():
         raise ValidationError(
             {"starts_at": _("This meeting's time has passed. Move it before confirming.")}
+        )
+    if meeting.booking is not None and not meeting.booking.holds_slot:
+        raise ValidationError(
+            {
+                "space": _(
+                    "The booking of %(room)s is %(status)s. Give an online link or a place in "
+                    "words under “Change or move”, or cancel and plan the meeting again."
+                )
+                % {"room": meeting.booking.space, "status": meeting.booking.get_status_display()}
+            }
         )
     missing = required_parties_missing(meeting)
     if missing and not confirm_anyway:

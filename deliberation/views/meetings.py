@@ -407,6 +407,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "area": meeting.area,
         "ancestors": Area.objects.above(meeting.area, include_self=False),
         "organiser": organiser,
+        "may_change": organiser
+        and meeting.status in (Meeting.Status.DRAFT, Meeting.Status.CONFIRMED),
         "invitation": invitation,
         "yes_count": meeting.invitations.filter(answer=Invitation.Answer.YES).count(),
         "answer_choices": AnswerForm().fields["answer"].choices,

@@ -186,6 +186,36 @@ def test_only_organisers_reaching_the_area_plan(plan, people, tree, five_parties
 # --- Parties, confirming, answers ----------------------------------------------------------------
 
 
+def test_a_room_not_approved_is_no_place_to_confirm_until_another_is_given(
+    plan, five_parties, people, room
+):
+    from communities import services as community_services
+
+    meeting = plan()
+    seat_all(meeting, five_parties, people)
+    community_services.reject_booking(
+        booking=meeting.booking, by=people.community_staff, reason="当天有社区活动"
+    )
+    with pytest.raises(ValidationError) as error:
+        services.confirm_meeting(meeting=meeting, by=five_parties["group_member"])
+    assert "is not approved" in error.value.message_dict["space"][0]
+    services.change_meeting(
+        meeting=meeting,
+        by=five_parties["group_member"],
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        location_note="3栋架空层",
+        capacity=12,
+    )
+    meeting = services.confirm_meeting(meeting=meeting, by=five_parties["group_member"])
+    assert (meeting.status, meeting.booking, meeting.location_note) == (
+        Meeting.Status.CONFIRMED,
+        None,
+        "3栋架空层",
+    )
+
+
 def test_confirming_without_a_required_party_needs_confirm_anyway_and_is_recorded(
     plan, five_parties, people
 ):
