@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Area, Organization, Space, User
+from communities.phones import normalize_mobile
 from deliberation.counting import Rule
 from deliberation.forms.polls import DateTimeInput
 from deliberation.models import ConsultationMatter, Invitation, Meeting, MeetingParty, Party, Topic
@@ -150,18 +151,47 @@ class PartyForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    """Who is invited: chosen from a list where the place is small, or found by mobile number
+    (a community's thousands of residents make no list to scroll on a phone)."""
+
+    LIST_AT_MOST = 300
+
     party = forms.ModelChoiceField(
         MeetingParty.objects.none(),
         label=_("Represents"),
         required=False,
         empty_label=_("Observer (no party)"),
     )
-    user = forms.ModelChoiceField(User.objects.none(), label=_("Person"))
+    user = forms.ModelChoiceField(User.objects.none(), label=_("Person"), required=False)
+    phone = forms.CharField(
+        label=_("Or their mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
 
     def __init__(self, *args, meeting, people, **kwargs):
         super().__init__(*args, **kwargs)
+        self.people = people
         self.fields["party"].queryset = meeting.parties.select_related("organization")
         self.fields["user"].queryset = people.order_by("full_name", "username")
+        if not self.is_bound and people.count() > self.LIST_AT_MOST:
+            self.fields["user"].widget = forms.HiddenInput()
+            self.fields["phone"].label = _("Their mobile number")
+
+    def clean(self):
+        data = super().clean()
+        raw = (data.get("phone") or "").strip()
+        if raw and not data.get("user"):
+            person = self.people.filter(phone=normalize_mobile(raw)).first()
+            if person is None:
+                raise forms.ValidationError(
+                    _("Nobody who may be invited here has this mobile number.")
+                )
+            data["user"] = person
+        if not data.get("user"):
+            raise forms.ValidationError(_("Choose the person, or give their mobile number."))
+        return data
 
 
 class AnswerForm(forms.Form):

@@ -535,7 +535,12 @@ def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
     party_form = PartyForm(organizations=_organizations_of_area(meeting))
     if form.is_valid():
         try:
-            services.invite(meeting=meeting, by=request.user, **form.cleaned_data)
+            services.invite(
+                meeting=meeting,
+                by=request.user,
+                user=form.cleaned_data["user"],
+                party=form.cleaned_data["party"],
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -258,3 +258,21 @@ def test_list_and_detail_cost_the_same_queries_at_any_size(
         )  # fmt: skip
     assert count(list_url) == few_list
     assert count(more.get_absolute_url()) == few_detail
+
+
+def test_an_organiser_invites_by_mobile_number_and_a_wrong_one_is_a_400(
+    client, plan, five_parties, people
+):
+    meeting = plan()
+    residents = services.add_party(
+        meeting=meeting, party=Party.RESIDENTS, by=five_parties["group_member"]
+    )
+    client.force_login(five_parties["group_member"])
+    url = reverse("deliberation:meeting_invite", args=[meeting.pk])
+    wrong = client.post(url, {"party": residents.pk, "phone": "13700000000"})
+    assert wrong.status_code == 400
+    assert "Nobody who may be invited here has this mobile number." in wrong.content.decode()
+    assert client.post(url, {"party": residents.pk, "phone": "not a phone"}).status_code == 400
+    local = people.resident.phone.removeprefix("+86")
+    assert client.post(url, {"party": residents.pk, "phone": local}).status_code == 302
+    assert meeting.invitations.get().user == people.resident
