@@ -328,7 +328,8 @@ def test_confirming_plans_one_reminder_per_invitee_and_offset_sent_once(plan, fi
     assert services.send_meeting_reminders(now=a_day_before) == 0
     message = Notification.objects.get(user=people.resident, key__startswith="meeting-reminder-")
     assert message.kind == Notification.Kind.MEETING
-    assert message.title.startswith("Reminder: “幸福家园停车问题五方联席会”")
+    # Sent in the portal's language, whatever the language of the request.
+    assert message.title.startswith("会议提醒：“幸福家园停车问题五方联席会”")
     assert "安居社区睦邻驿站" in message.body
     assert meeting.reminders.filter(sent_at__isnull=True).count() == 5
 
@@ -404,7 +405,7 @@ def test_a_held_meeting_without_minutes_reminds_its_organiser_once(plan, five_pa
     message = Notification.objects.get(
         user=five_parties["group_member"], key__startswith="meeting-reminder-"
     )
-    assert message.title == "The minutes of “幸福家园停车问题五方联席会” are due"
+    assert message.title == "“幸福家园停车问题五方联席会”的会议纪要待发布"
 
 
 def test_published_minutes_stop_the_minutes_reminder(plan, five_parties, people):
@@ -443,7 +444,7 @@ def test_issues_on_the_agenda_get_one_discussed_entry_when_the_meeting_is_confir
     assert not issue.events.filter(kind=IssueEvent.Kind.DISCUSSED).exists()
     services.confirm_meeting(meeting=meeting, by=by)
     entry = issue.events.get(kind=IssueEvent.Kind.DISCUSSED)
-    assert entry.note.startswith("Discussed at “幸福家园停车问题五方联席会” on ")
+    assert "在“幸福家园停车问题五方联席会”上讨论（议程：路灯维修）" in entry.note
     assert entry.actor_role == "幸福家园自管小组"
     services.change_agenda_item(
         item=item, by=by, title="路灯维修与照明", minutes=20, issues=[issue]
