@@ -2,16 +2,22 @@ from django.contrib import admin
 
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
+    AgendaItem,
+    CalendarFeed,
     Category,
     Commitment,
     CommitmentPhoto,
     CommitmentReminder,
     CommitmentUpdate,
+    ConsultationMatter,
     FunnelCount,
     HouseholdVisit,
     Issue,
     IssueEvent,
     IssuePhoto,
+    Meeting,
+    MeetingParty,
+    MeetingReminder,
     Poll,
     PollOption,
     Summons,
@@ -253,3 +259,63 @@ class TopicCommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["hidden_at"]
     search_fields = ["topic__title", "body", "hidden_reason"]
     list_select_related = ["topic"]
+
+
+# --- Consultation meetings: planning ---------------------------------------------------------
+
+
+@admin.register(ConsultationMatter)
+class ConsultationMatterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Kept by street and community staff on the catalogue pages (deliberation.services)."""
+
+    list_display = ["title", "area", "kind", "level", "default_rule", "position"]
+    list_filter = ["kind", "level"]
+    search_fields = ["title", "area__name"]
+    list_select_related = ["area"]
+
+
+class MeetingPartyInline(ReadOnlyInline):
+    model = MeetingParty
+    fields = readonly_fields = ["party", "organization", "label", "quorum"]
+
+
+class AgendaItemInline(ReadOnlyInline):
+    model = AgendaItem
+    fields = readonly_fields = ["position", "title", "minutes", "topic"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Planned, moved, confirmed and cancelled through deliberation.services, which keep the
+    room booking, the reminders and the invitees' calendars in step; the admin reads it."""
+
+    list_display = ["title", "organization", "area", "starts_at", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "organization__name", "area__name"]
+    list_select_related = ["organization", "area"]
+    date_hierarchy = "starts_at"
+    inlines = [MeetingPartyInline, AgendaItemInline]
+
+
+@admin.register(MeetingReminder)
+class MeetingReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written by the services and sent by the periodic task; read here."""
+
+    list_display = ["meeting", "kind", "due_at", "sent_at"]
+    list_filter = ["kind", "due_at", "sent_at"]
+    search_fields = ["meeting__title"]
+    list_select_related = ["meeting"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A person's calendar link. Deleting it stops a leaked link; the person gets a new one
+    the next time they open "My meetings"."""
+
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = readonly_fields = ["user", "created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

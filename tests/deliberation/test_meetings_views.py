@@ -276,3 +276,20 @@ def test_an_organiser_invites_by_mobile_number_and_a_wrong_one_is_a_400(
     local = people.resident.phone.removeprefix("+86")
     assert client.post(url, {"party": residents.pk, "phone": local}).status_code == 302
     assert meeting.invitations.get().user == people.resident
+
+
+def test_the_admin_reads_meetings_and_deletes_a_leaked_calendar_link(
+    client, admin_user, confirmed, people
+):
+    meeting = confirmed()
+    feed = services.replace_calendar_feed(user=people.resident)
+    client.force_login(admin_user)
+    assert (
+        client.get(reverse("admin:deliberation_meeting_change", args=[meeting.pk])).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:deliberation_meetingreminder_changelist")).status_code == 200
+    client.post(reverse("admin:deliberation_calendarfeed_delete", args=[feed.pk]), {"post": "yes"})
+    assert not type(feed).objects.filter(pk=feed.pk).exists()
+    url = reverse("deliberation:meeting_feed", kwargs={"key": feed.key})
+    assert client.get(url).status_code == 404
