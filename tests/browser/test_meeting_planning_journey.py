@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from deliberation.models import IssueEvent, Meeting, MeetingReminder
 from tests.browser.conftest import PHONE
+from tests.browser.test_accessibility import _violations
 from tests.deliberation.conftest import five_parties, parking_matter  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -75,6 +76,7 @@ def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
         page.locator(f"{invite} button[type=submit]").click()
         expect(page.locator(".messages")).to_be_visible()
     assert meeting.invitations.count() == 5
+    assert _violations(page) == []
     shoot(page, "meeting-parties-phone-zh")
 
     page.goto(live_server.url + reverse("deliberation:agenda_item_add", args=[meeting.pk]))
@@ -91,6 +93,7 @@ def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
     assert meeting.status == Meeting.Status.CONFIRMED
     assert issue.events.filter(kind=IssueEvent.Kind.DISCUSSED).count() == 1
     assert MeetingReminder.objects.filter(meeting=meeting).count() == 10
+    assert _violations(page) == []
 
     resident = csp_violations(browser.new_context(viewport=PHONE, locale="zh-CN").new_page())
     _log_in(resident, live_server, people.resident.username)
@@ -100,7 +103,10 @@ def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
     resident.locator("button[name=answer][value=yes]").click()
     expect(resident.locator(".messages")).to_be_visible()
     assert meeting.invitations.get(user=people.resident).answer == "yes"
+    assert _violations(resident) == []
     shoot(resident, "meeting-detail-phone-zh")
+    resident.goto(live_server.url + reverse("deliberation:my_meetings"))
+    assert _violations(resident) == []
 
     # The day before: the periodic task (as `make run` runs it) sends the first reminder.
     MeetingReminder.objects.filter(
