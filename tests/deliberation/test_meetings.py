@@ -393,6 +393,39 @@ def test_rescheduling_moves_the_booking_raises_the_sequence_and_replaces_reminde
     )
 
 
+def test_moving_onto_a_taken_slot_says_when_the_room_is_free_and_changes_nothing(
+    plan, five_parties, people, room, at
+):
+    from communities import services as community_services
+
+    meeting = confirmed(plan, five_parties, people)
+    community_services.book_space(
+        space=room,
+        starts_at=at(4, 9),
+        ends_at=at(4, 12),
+        by=people.community_staff,
+        purpose="健康讲座",
+        organization=five_parties["committee"],
+    )
+    with pytest.raises(ValidationError) as error:
+        services.change_meeting(
+            meeting=meeting,
+            by=five_parties["group_member"],
+            title=meeting.title,
+            starts_at=at(4, 10),
+            ends_at=at(4, 11),
+            capacity=12,
+        )
+    assert "already booked from 09:00 to 12:00" in error.value.message_dict["starts_at"][0]
+    meeting.refresh_from_db()
+    meeting.booking.refresh_from_db()
+    assert (meeting.sequence, meeting.starts_at, meeting.booking.starts_at) == (
+        0,
+        at(2, 14),
+        at(2, 14),
+    )
+
+
 def test_a_held_meeting_without_minutes_reminds_its_organiser_once(plan, five_parties, people):
     meeting = confirmed(plan, five_parties, people)
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.HELD)
