@@ -82,3 +82,40 @@ def test_two_runners_at_once_send_each_reminder_once(plan, five_parties, people)
     assert sum(sent) == 5
     assert Notification.objects.filter(key__startswith="meeting-reminder-").count() == 5
     assert MeetingReminder.objects.filter(sent_at__isnull=False).count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="row locks only mean something on PostgreSQL (DATABASE_URL set)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_last_answers_at_once_never_both_take_the_last_seat(plan, five_parties, people):
+    from django.core.exceptions import ValidationError
+
+    from deliberation.models import Invitation
+
+    meeting = plan(capacity=1)
+    seat_all(meeting, five_parties, people)
+    services.confirm_meeting(meeting=meeting, by=five_parties["group_member"])
+    answering = [people.resident, people.owners_member, people.firm_staff]
+    barrier = threading.Barrier(len(answering))
+    refused = []
+
+    def answer(person):
+        try:
+            invitation = Invitation.objects.get(meeting=meeting, user=person)
+            barrier.wait()
+            services.answer_invitation(invitation=invitation, by=person, answer="yes")
+        except ValidationError as error:
+            refused.append(list(error.message_dict))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer, args=(person,)) for person in answering]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert meeting.invitations.filter(answer="yes").count() == 1
+    assert refused == [["answer"], ["answer"]]
