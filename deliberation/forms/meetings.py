@@ -205,7 +205,7 @@ class AnswerForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(label=_("Item"), max_length=120)
+    title = forms.CharField(label=_("Agenda item"), max_length=120)
     minutes = forms.IntegerField(label=_("Time (minutes)"), min_value=1, max_value=600, initial=15)
     description = forms.CharField(
         label=_("Details"),
