@@ -652,7 +652,6 @@ def add_party(
             raise ValidationError(
                 {"organization": _("Choose the organisation that speaks for this party.")}
             )
-        label = label or str(Party(party).label)
         found = {"organization": None, "label": label}
     existing = meeting.parties.filter(party=party, **found).first()
     if existing:
