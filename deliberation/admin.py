@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
@@ -295,6 +296,7 @@ class MeetingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "area"]
     date_hierarchy = "starts_at"
     inlines = [MeetingPartyInline, AgendaItemInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(MeetingReminder)
