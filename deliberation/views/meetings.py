@@ -416,9 +416,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "confirmed_without": [
             Party(value).label for value in meeting.confirmed_without if value in Party.values
         ],
-        "may_answer": invitation is not None
-        and meeting.status in (Meeting.Status.DRAFT, Meeting.Status.CONFIRMED)
-        and meeting.starts_at > timezone.now(),
+        "may_answer": invitation is not None and _may_answer(meeting),
     }
     if organiser:
         context["invitations"] = meeting.invitations.select_related("user", "party")
@@ -429,21 +427,47 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invitee's yes / no / maybe; with htmx, only the answer card is sent back."""
     meeting = _visible_meeting(request, pk)
     invitation = get_object_or_404(Invitation, meeting=meeting, user=request.user)
     form = AnswerForm(request.POST)
+    error, status = "", 200
     if not form.is_valid():
-        messages.error(request, _("Answer yes, no or maybe."))
-        return redirect(meeting)
-    try:
-        services.answer_invitation(
-            invitation=invitation, by=request.user, answer=form.cleaned_data["answer"]
+        error, status = _("Answer yes, no or maybe."), 400
+    else:
+        try:
+            invitation = services.answer_invitation(
+                invitation=invitation, by=request.user, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+    if request.htmx:
+        return render(
+            request,
+            "deliberation/meeting_detail.html#answer",
+            {
+                "meeting": meeting,
+                "invitation": invitation,
+                "answer_choices": AnswerForm().fields["answer"].choices,
+                "may_answer": _may_answer(meeting),
+                "answer_error": error,
+            },
+            # A full meeting is an answer to show in the card (htmx swaps 2xx only); a value
+            # no button sends is bad input.
+            status=status,
         )
-    except ValidationError as error:
-        errors_to_messages(request, error)
-        return redirect(meeting)
-    messages.success(request, _("Thank you, the organiser sees your answer."))
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Thank you, the organiser sees your answer."))
     return redirect(meeting)
+
+
+def _may_answer(meeting: Meeting) -> bool:
+    return (
+        meeting.status in (Meeting.Status.DRAFT, Meeting.Status.CONFIRMED)
+        and meeting.starts_at > timezone.now()
+    )
 
 
 # --- Parties and invitations ---------------------------------------------------------------------

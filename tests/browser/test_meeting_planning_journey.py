@@ -101,7 +101,7 @@ def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
     resident.locator(f"main a[href='{meeting.get_absolute_url()}']").click()
     expect(resident.locator("h1")).to_have_text("幸福家园停车五方联席会")
     resident.locator("button[name=answer][value=yes]").click()
-    expect(resident.locator(".messages")).to_be_visible()
+    expect(resident.locator("#answer button[aria-pressed=true]")).to_have_attribute("value", "yes")
     assert meeting.invitations.get(user=people.resident).answer == "yes"
     assert _violations(resident) == []
     shoot(resident, "meeting-detail-phone-zh")

@@ -293,3 +293,18 @@ def test_the_admin_reads_meetings_and_deletes_a_leaked_calendar_link(
     assert not type(feed).objects.filter(pk=feed.pk).exists()
     url = reverse("deliberation:meeting_feed", kwargs={"key": feed.key})
     assert client.get(url).status_code == 404
+
+
+def test_with_htmx_only_the_answer_card_comes_back(client, confirmed, people):
+    meeting = confirmed(capacity=1)
+    url = reverse("deliberation:meeting_answer", args=[meeting.pk])
+    client.force_login(people.resident)
+    card = client.post(url, {"answer": "yes"}, HTTP_HX_REQUEST="true")
+    assert card.status_code == 200
+    html = card.content.decode()
+    assert html.lstrip().startswith('<section class="card"') and "<html" not in html
+    assert 'value="yes" class="big" aria-pressed="true"' in html
+    client.force_login(people.owners_member)
+    full = client.post(url, {"answer": "yes"}, HTTP_HX_REQUEST="true")
+    assert "The meeting is full" in full.content.decode()
+    assert client.post(url, {"answer": "x"}, HTTP_HX_REQUEST="true").status_code == 400
