@@ -17,6 +17,7 @@ run: install .env messages
 	$(PY) manage.py seed_demo_notices
 	$(PY) manage.py seed_demo_api
 	$(PY) manage.py seed_demo_polls
+	$(PY) manage.py seed_demo_meetings
 	$(PY) manage.py seed_demo_imports
 	@echo "Serving the portal at http://$(HOST)/ (Ctrl-C stops it)"
 	@# The periodic work (escalation, reminders, notice delivery, the mail and notification

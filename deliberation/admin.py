@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from communities.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from deliberation.models import (
@@ -284,7 +285,7 @@ class MeetingPartyInline(ReadOnlyInline):
 
 class AgendaItemInline(ReadOnlyInline):
     model = AgendaItem
-    fields = readonly_fields = ["position", "title", "minutes"]
+    fields = readonly_fields = ["position", "title", "minutes", "topic"]
 
 
 @admin.register(Meeting)
@@ -298,6 +299,7 @@ class MeetingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "area"]
     date_hierarchy = "starts_at"
     inlines = [MeetingPartyInline, AgendaItemInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(MeetingParty)

@@ -1,5 +1,5 @@
 """The JSON API of deliberation: categories, issues (with their timeline, reports and
-transitions), commitments and the funnel.
+transitions), commitments, meetings (read only) and the funnel.
 
 Every queryset starts from `visible_to(request.user)`; every write calls the same service the
 page calls, with `by=request.user`. The reporter (a name, a phone number, a household) is never
@@ -18,7 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -27,7 +32,17 @@ from communities.models import Area, Organization
 from deliberation import selectors, services
 from deliberation.filters import StaffQueueFilter
 from deliberation.forms.issues import candidate_organizations
-from deliberation.models import Category, Commitment, Issue, IssueEvent, IssuePhoto
+from deliberation.models import (
+    AgendaItem,
+    Category,
+    Commitment,
+    Issue,
+    IssueEvent,
+    IssuePhoto,
+    Meeting,
+    MeetingParty,
+    Minutes,
+)
 from deliberation.templatetags.issues import who
 from deliberation.views.issues import _may_record_for_others, reportable_areas
 
@@ -459,6 +474,134 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
                 raise exceptions.ValidationError({"status": _("Not a status of a commitment.")})
             commitments = commitments.filter(status=wanted)
         return commitments
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+class MeetingPartySerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = MeetingParty
+        fields = ["party", "organization", "label"]
+        read_only_fields = fields
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    issues = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AgendaItem
+        fields = ["position", "title", "description", "minutes", "issues", "topic"]
+        read_only_fields = fields
+
+    def get_issues(self, item: AgendaItem) -> list[int]:
+        """The issues on the item that the caller may see."""
+        return [issue.pk for issue in item.visible_issues]
+
+
+class MinutesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Minutes
+        fields = ["body", "published_at"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    """A meeting as its page shows it to the caller: parties by organisation, never invitees;
+    the minutes only once published."""
+
+    organization = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    matter = serializers.SlugRelatedField(slug_field="title", read_only=True)
+    room = serializers.SerializerMethodField()
+    parties = MeetingPartySerializer(many=True, read_only=True)
+    agenda = AgendaItemSerializer(many=True, read_only=True)
+    minutes = serializers.SerializerMethodField()
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "uid",
+            "sequence",
+            "organization",
+            "area",
+            "matter",
+            "kind",
+            "title",
+            "description",
+            "status",
+            "starts_at",
+            "ends_at",
+            "room",
+            "location_note",
+            "online_url",
+            "capacity",
+            "cancel_reason",
+            "parties",
+            "agenda",
+            "minutes",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_room(self, meeting: Meeting) -> str | None:
+        return meeting.booking.space.name if meeting.booking else None
+
+    @extend_schema_field(MinutesSerializer(allow_null=True))
+    def get_minutes(self, meeting: Meeting) -> dict | None:
+        minutes = getattr(meeting, "minutes", None)
+        if minutes is None or minutes.published_at is None:
+            return None
+        return MinutesSerializer(minutes).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Consultation meetings, with their agenda and published minutes",
+        parameters=[
+            OpenApiParameter("area", str, description="Only under this area (its code)."),
+            OpenApiParameter("status", str, enum=Meeting.Status.values),
+        ],
+    ),
+    retrieve=extend_schema(summary="A consultation meeting"),
+)
+class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MeetingSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        meetings = (
+            Meeting.objects.visible_to(user)
+            .select_related("organization", "area", "matter", "booking__space", "minutes")
+            .prefetch_related(
+                Prefetch("parties", queryset=MeetingParty.objects.select_related("organization")),
+                Prefetch(
+                    "agenda",
+                    queryset=AgendaItem.objects.prefetch_related(
+                        Prefetch(
+                            "issues",
+                            queryset=Issue.objects.visible_to(user).only("pk").order_by("pk"),
+                            to_attr="visible_issues",
+                        )
+                    ),
+                ),
+            )
+            .order_by("-starts_at", "-pk")
+        )
+        area = self.request.query_params.get("area")
+        if area:
+            place = get_object_or_404(Area, code=area)
+            meetings = meetings.filter(area__path__startswith=place.path)
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            if wanted not in Meeting.Status.values:
+                raise exceptions.ValidationError({"status": _("Not a status of a meeting.")})
+            meetings = meetings.filter(status=wanted)
+        return meetings
 
 
 # --- The funnel --------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import rules
 from django.utils import timezone
 
 from communities import reach
-from communities.models import AreaRole, Membership, Organization
-from deliberation.models import Commitment, Issue, Poll, Topic, TopicComment
+from communities.models import Area, AreaRole, Membership, Organization
+from deliberation.models import Commitment, Invitation, Issue, Meeting, Poll, Topic, TopicComment
 
 # Organisations that take issues on at the compound tier (民事民议): they may accept, assign and
 # escalate in their reach. A property firm or a department works on what it is given.
@@ -251,3 +251,45 @@ def organises_meeting(user, meeting) -> bool:
 
 
 rules.add_perm("deliberation.run_meeting", is_authenticated & (is_superuser | organises_meeting))
+
+
+# --- Consultation meetings (议事协商): planning -------------------------------------------------
+#
+# Organising a meeting is `organises_meeting` above. `view_meeting` agrees with `Meeting.objects.visible_to()`; tests/deliberation/
+# test_meetings_rules.py checks them for every role.
+
+CATALOGUE_LEVELS = frozenset({Area.Level.STREET, Area.Level.COMMUNITY})
+
+
+@rules.predicate
+def keeps_catalogue_of(user, area: Area) -> bool:
+    """Staff who manage a street or a community keep its consultation catalogue."""
+    return area.level in CATALOGUE_LEVELS and reach.is_within(area.path, reach.managed_paths(user))
+
+
+@rules.predicate
+def is_invited(user, meeting: Meeting) -> bool:
+    return meeting.invitations.filter(user=user).exists()
+
+
+@rules.predicate
+def is_public_meeting(user, meeting: Meeting) -> bool:
+    return meeting.is_public
+
+
+@rules.predicate
+def is_invitee(user, invitation: Invitation) -> bool:
+    return invitation.user_id == user.pk
+
+
+rules.add_perm(
+    "deliberation.keep_catalogue", is_authenticated & (is_superuser | keeps_catalogue_of)
+)
+rules.add_perm(
+    "deliberation.view_meeting",
+    is_public_meeting | (is_authenticated & (is_superuser | organises_meeting | is_invited)),
+)
+rules.add_perm(
+    "deliberation.organise_meeting", is_authenticated & (is_superuser | organises_meeting)
+)
+rules.add_perm("deliberation.answer_invitation", is_authenticated & is_invitee)

@@ -86,3 +86,8 @@ def announce_due_polls() -> int:
 @shared_task
 def close_due_polls() -> int:
     return len(services.close_due_polls())
+
+
+@shared_task
+def send_meeting_reminders() -> int:
+    return services.send_meeting_reminders()

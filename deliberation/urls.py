@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation.views import commitments, issues, meeting_session, polls, topics
+from deliberation.views import commitments, issues, meeting_session, meetings, polls, topics
 
 app_name = "deliberation"
 
@@ -88,6 +88,55 @@ urlpatterns = [
         "meetings/<int:pk>/minutes/<slug:action>/",
         meeting_session.minutes_act,
         name="minutes_act",
+    ),
+    path("areas/<slug:code>/meetings/", meetings.area_meetings, name="meeting_list"),
+    path("areas/<slug:code>/meetings/new/", meetings.meeting_create, name="meeting_create"),
+    path("areas/<slug:code>/catalogue/", meetings.area_catalogue, name="area_catalogue"),
+    path("areas/<slug:code>/catalogue/new/", meetings.catalogue_add, name="catalogue_add"),
+    path("catalogue/<int:pk>/", meetings.catalogue_edit, name="catalogue_edit"),
+    path("catalogue/<int:pk>/move/", meetings.catalogue_move, name="catalogue_move"),
+    path("catalogue/<int:pk>/remove/", meetings.catalogue_remove, name="catalogue_remove"),
+    path("meetings/mine/", meetings.my_meetings, name="my_meetings"),
+    path(
+        "meetings/mine/new-link/",
+        meetings.my_meetings_feed_replace,
+        name="my_meetings_feed_replace",
+    ),
+    path("meetings/feed/<str:key>.ics", meetings.meeting_feed, name="meeting_feed"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>.ics", meetings.meeting_ics, name="meeting_ics"),
+    path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/confirm/", meetings.meeting_confirm, name="meeting_confirm"),
+    path("meetings/<int:pk>/cancel/", meetings.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:pk>/answer/", meetings.meeting_answer, name="meeting_answer"),
+    path("meetings/<int:pk>/parties/", meetings.meeting_parties, name="meeting_parties"),
+    path("meetings/<int:pk>/parties/add/", meetings.meeting_party_add, name="meeting_party_add"),
+    path(
+        "meetings/<int:pk>/parties/<int:party_pk>/remove/",
+        meetings.meeting_party_remove,
+        name="meeting_party_remove",
+    ),
+    path("meetings/<int:pk>/invite/", meetings.meeting_invite, name="meeting_invite"),
+    path(
+        "meetings/<int:pk>/invitations/<int:invitation_pk>/remove/",
+        meetings.meeting_uninvite,
+        name="meeting_uninvite",
+    ),
+    path("meetings/<int:pk>/agenda/add/", meetings.agenda_item_add, name="agenda_item_add"),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/",
+        meetings.agenda_item_edit,
+        name="agenda_item_edit",
+    ),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/move/",
+        meetings.agenda_item_move,
+        name="agenda_item_move",
+    ),
+    path(
+        "meetings/<int:pk>/agenda/<int:item_pk>/remove/",
+        meetings.agenda_item_remove,
+        name="agenda_item_remove",
     ),
     path("staff/issues/", issues.staff_queue, name="staff_queue"),
     path("staff/visits/", issues.household_visits, name="household_visits"),

@@ -18,6 +18,7 @@ router.register("tokens", communities_api.ApiTokenViewSet, basename="token")
 router.register("categories", deliberation_api.CategoryViewSet, basename="category")
 router.register("issues", deliberation_api.IssueViewSet, basename="issue")
 router.register("commitments", deliberation_api.CommitmentViewSet, basename="commitment")
+router.register("meetings", deliberation_api.MeetingViewSet, basename="meeting")
 router.register("funnel", deliberation_api.FunnelViewSet, basename="funnel")
 
 

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deliberation.tasks.close_due_polls",
         "schedule": 60.0,
     },
+    "send-meeting-reminders": {
+        "task": "deliberation.tasks.send_meeting_reminders",
+        "schedule": 60.0,
+    },
 }
 # The daily digest goes out from this local hour on, once a day per person.
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=8)

@@ -114,7 +114,7 @@ class ConsultationMatter(models.Model):
     title = models.CharField(_("matter"), max_length=120)
     description = models.TextField(_("what it covers"), max_length=2000, blank=True)
     level = models.PositiveSmallIntegerField(
-        _("decided at"),
+        _("decided at the level of"),
         choices=Area.Level.choices,
         help_text=_("The level of the tree where a meeting on this matter is held."),
     )
@@ -126,7 +126,7 @@ class ConsultationMatter(models.Model):
         choices=Rule.choices,
         default=Rule.SIMPLE_MAJORITY,
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -210,7 +210,7 @@ class Meeting(models.Model):
     kind = models.CharField(
         _("kind of meeting"), max_length=32, choices=Kind.choices, default=Kind.JOINT
     )
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(_("name of the meeting"), max_length=120)
     description = models.TextField(_("purpose"), max_length=4000, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -241,6 +241,11 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The catalogue's required parties that were not at the table when the organiser confirmed
+    # anyway: the record that they were told and went ahead.
+    confirmed_without = models.JSONField(
+        _("confirmed without these required parties"), default=list, blank=True
+    )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)

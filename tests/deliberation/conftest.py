@@ -65,3 +65,81 @@ def supervisor(tree, admin_user):
 
 
 from tests.deliberation.meeting_fixtures import table  # noqa: E402, F401
+
+# --- Consultation meetings ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def five_parties(tree, people, admin_user, firm):
+    """The organisations of the compound K1 that sit at a five-party table (五方联动): its party
+    branch and self-management group (each with a member of its own), the residents' committee
+    of C1, the owners' committee of K1 and the property firm serving K1."""
+    Kind = Organization.Kind
+
+    def seat(kind, name, username):
+        organization = Organization.objects.create(name=name, kind=kind, area=tree.K1)
+        member = UserFactory(username=username)
+        community_services.add_membership(
+            organization=organization,
+            user=member,
+            position="member",
+            starts_on=datetime.date(2024, 1, 1),
+            by=admin_user,
+        )
+        return organization, member
+
+    branch, branch_member = seat(Kind.PARTY_BRANCH, "幸福家园党支部", "branch")
+    group, group_member = seat(Kind.SELF_MANAGEMENT_GROUP, "幸福家园自管小组", "group")
+    return {
+        "branch": branch,
+        "branch_member": branch_member,
+        "group": group,
+        "group_member": group_member,
+        "committee": people.community_staff.memberships.get().organization,
+        "owners": people.owners_member.memberships.get().organization,
+        "firm": firm,
+    }
+
+
+@pytest.fixture
+def parking_matter(tree, people):
+    """安居社区's catalogue: parking is decided by the compound, with all five parties."""
+    from deliberation.models import Party
+
+    return services.add_consultation_matter(
+        area=tree.C1,
+        title="停车位规划与收费",
+        kind="parking",
+        level=4,
+        required_parties=[
+            Party.PARTY_ORGANIZATION,
+            Party.RESIDENTS_COMMITTEE,
+            Party.OWNERS_COMMITTEE,
+            Party.PROPERTY_FIRM,
+            Party.RESIDENTS,
+        ],
+        by=people.community_staff,
+    )
+
+
+@pytest.fixture
+def plan(tree, five_parties, parking_matter, room, at):
+    """The self-management group of K1 plans a parking meeting in the community's room, the
+    day after tomorrow 14:00–16:00 (keywords override)."""
+
+    def make(**overrides):
+        fields = {
+            "organization": five_parties["group"],
+            "area": tree.K1,
+            "matter": parking_matter,
+            "title": "幸福家园停车问题五方联席会",
+            "starts_at": at(2, 14),
+            "ends_at": at(2, 16),
+            "space": room,
+            "capacity": 12,
+            "by": five_parties["group_member"],
+        }
+        fields.update(overrides)
+        return services.plan_meeting(**fields)
+
+    return make

@@ -19,6 +19,8 @@ def test_the_schema_is_openapi_3_and_covers_every_endpoint(client, db):
         "/api/v1/issues/",
         "/api/v1/issues/{id}/transitions/",
         "/api/v1/commitments/",
+        "/api/v1/meetings/",
+        "/api/v1/meetings/{id}/",
         "/api/v1/funnel/{code}/",
         "/api/v1/tokens/",
     }

@@ -184,3 +184,52 @@ def test_no_response_names_a_resident(people, admin_user, issues, token_for):
             assert person.full_name not in body
             assert person.phone[3:] not in body
             assert f'"{person.username}"' not in body
+
+
+@pytest.fixture
+def meetings(tree, people, admin_user):
+    """In K1 and K4: a confirmed meeting, a draft with the resident invited, a cancelled one."""
+    made = []
+    for area in (tree.K1, tree.K4):
+        organization = Organization.objects.create(
+            name=f"{area.name}议事会", kind="social_organization", area=area
+        )
+        for n, status in enumerate(("confirmed", "draft", "cancelled")):
+            start = timezone.now() + datetime.timedelta(days=3 + n, hours=len(made))
+            meeting = services.plan_meeting(
+                organization=organization,
+                area=area,
+                title=f"{area.name}的会{n}",
+                starts_at=start,
+                ends_at=start + datetime.timedelta(hours=1),
+                location_note="活动室",
+                by=admin_user,
+            )
+            if status == "confirmed":
+                services.confirm_meeting(meeting=meeting, by=admin_user)
+            if status == "cancelled":
+                services.cancel_meeting(meeting=meeting, by=admin_user, reason="改期")
+            made.append(meeting)
+    from deliberation.models import Invitation
+
+    Invitation.objects.create(meeting=made[1], user=people.resident, invited_by=admin_user)
+    return made
+
+
+def test_meetings_match_the_pages_for_every_role(people, admin_user, meetings, token_for):
+    from deliberation.models import Meeting
+
+    for role, user, api, auth in callers(people, admin_user, token_for):
+        page = Client()
+        if user.is_authenticated:
+            page.force_login(user)
+        visible = set(Meeting.objects.visible_to(user).values_list("pk", flat=True))
+        assert _ids(api.get("/api/v1/meetings/", **auth)) == visible, role
+        for meeting in meetings:
+            in_browser = page.get(meeting.get_absolute_url()).status_code
+            in_api = api.get(f"/api/v1/meetings/{meeting.pk}/", **auth).status_code
+            assert (in_browser, in_api) in {(200, 200), (404, 404)}, (role, meeting.title)
+    assert len(Meeting.objects.visible_to(people.stranger)) < len(meetings)
+    assert meetings[1].pk in Meeting.objects.visible_to(people.resident).values_list(
+        "pk", flat=True
+    )
