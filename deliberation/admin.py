@@ -391,9 +391,15 @@ class ResolutionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The key is a credential: the admin shows whose feed it is, never the key."""
+    """A person's calendar link. The key is a credential: the admin shows whose it is, never
+    the key. Deleting it stops a leaked link; the person gets a new one the next time they
+    open "My meetings"."""
 
     list_display = ["user", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["user__username"]
+    list_select_related = ["user"]
     fields = readonly_fields = ["user", "created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
