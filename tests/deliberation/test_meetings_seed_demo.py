@@ -52,6 +52,14 @@ def test_the_demo_compound_gets_a_five_party_meeting_and_a_held_one():
 
     held = Meeting.objects.get(status=Meeting.Status.HELD)
     assert held.ends_at < meeting.starts_at
+    # Held through the session services: a vote counted at its close, minutes confirmed by
+    # every party present and published, the resolution a public commitment of the firm.
+    (motion,) = [m for item in held.agenda.all() for m in item.motions.all()]
+    assert motion.passed is True and motion.outcome["yes"] > motion.outcome["no"]
+    assert held.minutes.published_at is not None and held.minutes.notice is not None
+    assert held.minutes.confirmations.count() == held.parties.count()
+    resolution = held.resolutions.get()
+    assert resolution.commitment.organization == resolution.responsible
 
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert client.get(meeting.get_absolute_url()).status_code == 200

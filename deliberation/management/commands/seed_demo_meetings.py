@@ -15,7 +15,10 @@ What it writes, all through `deliberation.services` by the people who would act:
   the room service), with one representative invited for each party (the demo `community`,
   `owners`, `property` and `resident` accounts among them), and an agenda bringing two of the
   compound's residents' issues to the table, so their timelines say they will be discussed;
-- a meeting of two weeks ago, confirmed then and held (its minutes are the session's work).
+- a meeting of two weeks ago, held through the session services: attendance of every party, an
+  open vote by the people present on where the new fitness equipment goes, minutes confirmed by
+  each party and published on the compound's notice board, and the resolution that became the
+  property firm's public commitment.
 
 Running it again when the compound has meetings changes nothing.
 """
@@ -34,8 +37,20 @@ from django.utils import timezone, translation
 from communities.management.commands.seed_demo import DEMO_CODE
 from communities.models import Area, Membership, Organization, Residency, Space, User
 from deliberation import services
+from deliberation.counting import Choice
 from deliberation.management.commands.seed_demo_issues import SeedClock, quiet_task_log
-from deliberation.models import ConsultationMatter, Issue, Meeting, Party
+from deliberation.models import (
+    Attendance,
+    ConsultationMatter,
+    Issue,
+    Meeting,
+    MeetingParty,
+    Minutes,
+    MinutesConfirmation,
+    MotionReceipt,
+    Party,
+    Resolution,
+)
 
 Kind = Organization.Kind
 DAY = datetime.timedelta(days=1)
@@ -84,6 +99,27 @@ COMMUNITY_MATTERS = (
     ),
 )
 MEETING_TITLE = "紫荆公寓停车管理五方联席会"
+PAST_MINUTES = (
+    "一、健身器材选址：各方代表到会。物业介绍了中心花园西侧和东门小广场两处场地的面积、"
+    "噪音和安全情况，居民代表转达了楼栋意见。\n"
+    "二、表决：到会代表以记名方式表决“健身器材放在中心花园西侧”，获得通过。\n"
+    "三、决议：物业服务企业在一个月内完成安装，业委会监督验收。"
+)
+
+
+class MeetingSeedClock(SeedClock):
+    """The seed clock, also for the rows a meeting in session writes with their own time."""
+
+    FIELDS = (
+        *SeedClock.FIELDS,
+        (Attendance, "arrived_at"),
+        (MotionReceipt, "cast_at"),
+        (Minutes, "updated_at"),
+        (MinutesConfirmation, "confirmed_at"),
+        (Resolution, "created_at"),
+    )
+
+
 PAST_TITLE = "紫荆公寓健身器材选址协商会"
 
 
@@ -114,7 +150,7 @@ class Command(BaseCommand):
                 f"{district.name} ({code}) already has {existing} meetings; nothing was changed."
             )
             return
-        self.clock = SeedClock()
+        self.clock = MeetingSeedClock()
         self.clock.at = timezone.now()
         with (
             quiet_task_log(),
@@ -316,11 +352,66 @@ class Command(BaseCommand):
             meeting=meeting, by=self.organiser, title="健身器材选址", minutes=60
         )
         services.confirm_meeting(meeting=meeting, by=self.organiser)
+        self._hold(meeting)
         self.clock.at = real_now
-        # Opening and closing a session are the session services' (the meetings-run work);
-        # until they are merged the demo marks the meeting held as those would.
-        Meeting.objects.filter(pk=meeting.pk).update(
-            status=Meeting.Status.HELD, opened_at=meeting.starts_at, closed_at=meeting.ends_at
-        )
         meeting.refresh_from_db()
         return meeting
+
+    def _hold(self, meeting: Meeting) -> None:
+        """The meeting as its organiser runs it: everyone invited comes, one open vote by the
+        people present, minutes confirmed by every party, and the resolution published."""
+        by = self.organiser
+        self.clock.at = meeting.starts_at + datetime.timedelta(minutes=5)
+        services.open_meeting(meeting=meeting, by=by)
+        for invitation in meeting.invitations.select_related("user").order_by("pk"):
+            services.record_attendance(meeting=meeting, person=invitation.user, by=by)
+        item = meeting.agenda.get()
+        motion = services.propose_motion(
+            agenda_item=item, title="健身器材放在中心花园西侧", by=by, rule="simple_majority"
+        )
+        services.open_vote(motion=motion, by=by)
+        voters = [
+            invitation.user
+            for invitation in meeting.invitations.filter(party__isnull=False)
+            .select_related("user")
+            .order_by("pk")
+        ]
+        self.clock.at += datetime.timedelta(minutes=40)
+        for number, voter in enumerate(voters):
+            choice = Choice.NO if number == len(voters) - 1 else Choice.YES
+            services.cast_motion_ballot(motion=motion, voter=voter, choice=choice)
+        motion = services.close_vote(motion=motion, by=by)
+        self.clock.at = meeting.ends_at
+        services.close_meeting(meeting=meeting, by=by)
+        self.clock.at += datetime.timedelta(hours=2)
+        minutes = services.write_minutes(meeting=meeting, body=PAST_MINUTES, by=by)
+        services.record_resolution(
+            meeting=meeting,
+            text="在中心花园西侧安装健身器材",
+            responsible=self.organizations["firm"],
+            due_on=timezone.localdate(self.clock.real_now()) + 14 * DAY,
+            motion=motion,
+            by=by,
+        )
+        minutes = services.submit_minutes(minutes=minutes, by=by)
+        for party in MeetingParty.objects.filter(meeting=meeting).order_by("pk"):
+            present = (
+                Attendance.objects.filter(meeting=meeting, party=party, left_at__isnull=True)
+                .select_related("user")
+                .order_by("pk")
+            )
+            confirmer = next(
+                (
+                    row.user
+                    for row in present
+                    if party.organization is None
+                    or Membership.objects.active()
+                    .filter(user=row.user, organization=party.organization)
+                    .exists()
+                ),
+                None,
+            )
+            if confirmer is not None:
+                services.confirm_minutes(minutes=minutes, party=party, by=confirmer)
+        self.clock.at += datetime.timedelta(days=1)
+        services.publish_minutes(minutes=minutes, by=by)
