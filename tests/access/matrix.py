@@ -19,8 +19,12 @@ shows nothing of the object.
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from tests.access.world import (
     ANONYMOUS,
@@ -88,13 +92,17 @@ class Entry:
     get: Access | None = None
     # Who may POST; None when the page takes no POST.
     post: Access | None = None
-    data: Callable[[object, object], dict] = lambda world, obj: {}
+    # A valid-looking POST body: (world, object, role) → fields.
+    data: Callable[[object, object, str], dict] = lambda world, obj, role: {}
     # What an allowed GET answers (a download redirects, a page that only redirects...).
     ok: tuple[int, ...] = (200,)
     # Who may see the object: a refusal to anyone else must not contain its marker. Defaults to
     # `get`.
     sees: Access | None = None
     query: dict = field(default_factory=dict)
+    # An allowed POST may come back 400 here: the service refuses the object's state after the
+    # permission check (say why in a comment on the row).
+    invalid_ok: bool = False
 
     @property
     def readers(self) -> Access | None:
@@ -112,6 +120,105 @@ def code(area) -> dict:
     return {"code": area.code}
 
 
+def _key() -> str:
+    return str(uuid.uuid4())
+
+
+def _later(days: int, fmt: str = "%Y-%m-%dT%H:%M") -> str:
+    return (timezone.localtime() + datetime.timedelta(days=days)).strftime(fmt)
+
+
+def _organization(world, role: str, area=None):
+    """The organisation a role would name on a form: its own, else the one running the area."""
+    own = world.organizations.get(role)
+    if own is not None:
+        return own.pk
+    return world.organizations[area.code].pk if area is not None else ""
+
+
+def poll_form(world, area, role) -> dict:
+    return {
+        "organization": _organization(world, role, area),
+        "title": "小区停车方案投票",
+        "description": "",
+        "options": "方案一\n方案二",
+        "max_choices": 1,
+        "voting_unit": "resident",
+        "closes_at": _later(7),
+        "submission_key": _key(),
+    }
+
+
+def topic_form(world, area, role) -> dict:
+    return {
+        "organization": _organization(world, role, area),
+        "title": "小区停车怎么管",
+        "question": "大家觉得停车位怎么分配？",
+        "background": "",
+        "opens_on": _later(0, "%Y-%m-%d"),
+        "closes_on": _later(10, "%Y-%m-%d"),
+        "submission_key": _key(),
+    }
+
+
+def notice_form(world, area, role) -> dict:
+    return {
+        "organization": "",
+        "kind": "announcement",
+        "title": "停电通知",
+        "body": "明天上午停电。",
+        "submission_key": _key(),
+        "lines-TOTAL_FORMS": 0,
+        "lines-INITIAL_FORMS": 0,
+    }
+
+
+def commitment_form(world, organization, role) -> dict:
+    return {
+        "title": "月底前修好路灯",
+        "due_on": _later(20, "%Y-%m-%d"),
+        "description": "",
+        "area": organization.area.code,
+        "submission_key": _key(),
+    }
+
+
+def _activity_area(world, role: str) -> str:
+    own = world.organizations.get(role)
+    if own is None:
+        return ""
+    contract = own.served_areas.first()  # a firm organises where it has a contract
+    return (contract or own.area).code
+
+
+def activity_form(world, obj, role) -> dict:
+    return {
+        "organization": _organization(world, role),
+        "area": _activity_area(world, role),
+        "title": "为独居老人送餐",
+        "kind": "mutual_help",
+        "description": "",
+        "place": "睦邻驿站",
+        "starts_at": _later(3),
+        "ends_at": _later(4),
+        "capacity": 5,
+        "points_per_hour": 10,
+        "points_per_activity": 0,
+    }
+
+
+def booking_form(world, space, role) -> dict:
+    return {
+        "day": _later(2, "%Y-%m-%d"),
+        "starts_at": "14:00",
+        "ends_at": "15:00",
+        "purpose": "议事会",
+        "attendees": 5,
+        "organization": world.organizations[role].pk if role in world.organizations else "",
+        "submission_key": _key(),
+    }
+
+
 MATRIX: dict[str, Entry] = {
     # --- governance --------------------------------------------------------------------------
     "home": Entry(None, get=EVERYONE),
@@ -120,13 +227,30 @@ MATRIX: dict[str, Entry] = {
     "my_data_download": Entry(None, get=SIGNED_IN),
     "area_dashboard": Entry("area", code, get=TBD),
     "area_dashboard_csv": Entry("area", code, get=TBD),
-    "set_language": Entry(None, get=None, post=EVERYONE, data=lambda w, o: {"language": "en"}),
+    "set_language": Entry(None, get=None, post=EVERYONE, data=lambda w, o, r: {"language": "en"}),
     # --- communities -------------------------------------------------------------------------
     "communities:area_detail": Entry("area", code, get=EVERYONE),
     "communities:area_everything": Entry("area", code, get=TBD),
-    "communities:area_add_child": Entry("area", code, get=TBD, post=TBD),
+    "communities:area_add_child": Entry(
+        "area",
+        code,
+        get=TBD,
+        post=TBD,
+        data=lambda w, a, r: {
+            "name": "新楼",
+            "code": f"N{a.code}",
+            "level": min(a.level + 1, 5),
+            "address": "",
+        },
+        invalid_ok=True,  # a building has no children: the form says so
+    ),
     "communities:household_list": Entry("area", code, get=TBD),
-    "communities:household_add": Entry("area", code, post=TBD),
+    "communities:household_add": Entry(
+        "building",
+        code,
+        post=TBD,
+        data=lambda w, a, r: {"unit": "3", "room": "301", "floor_area": "90.00"},
+    ),
     "communities:area_notices": Entry("area", code, get=EVERYONE),
     "communities:area_imports": Entry("area", code, get=TBD, post=TBD),
     "communities:area_export": Entry(
@@ -139,29 +263,73 @@ MATRIX: dict[str, Entry] = {
     "communities:import_job_cancel": Entry("import_job", pk, post=TBD),
     "communities:import_job_invitations": Entry("import_job", pk, get=TBD),
     "communities:area_spaces": Entry("area", code, get=EVERYONE),
-    "communities:space_detail": Entry("space", pk, get=TBD, post=TBD),
-    "communities:booking_cancel": Entry("booking", pk, post=TBD),
-    "communities:notice_create": Entry("area", code, get=TBD, post=TBD),
+    "communities:space_detail": Entry("space", pk, get=TBD, post=TBD, data=booking_form),
+    "communities:booking_cancel": Entry("booking", pk, post=TBD, data=lambda w, b, r: {"reason": "改期"}),
+    "communities:notice_create": Entry(
+        "area", code, get=TBD, post=TBD, data=lambda w, a, r: notice_form(w, a, r)
+    ),
     "communities:notice_detail": Entry("notice", pk, get=EVERYONE),
     "communities:notice_print": Entry("notice", pk, get=EVERYONE),
-    "communities:notice_edit": Entry("notice", pk, get=TBD, post=TBD),
+    "communities:notice_edit": Entry(
+        "notice", pk, get=TBD, post=TBD, data=lambda w, n, r: notice_form(w, n.area, r)
+    ),
     "communities:notice_unpublish": Entry("notice", pk, post=TBD),
     "communities:notice_attachment": Entry("attachment", pk, get=EVERYONE),
-    "communities:profile": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
+    "communities:profile": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {"full_name": "新名字", "email": f"{r}@example.org", "phone": ""},
+    ),
     "communities:inbox": Entry(None, get=SIGNED_IN),
     "communities:notifications_read_all": Entry(None, post=SIGNED_IN),
     "communities:notification_read": Entry("own:notification", pk, post=OWNER_ONLY),
-    "communities:notification_settings": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
-    "communities:household_claim": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
-    "communities:invitation_claim": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
-    "communities:party_register": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
+    "communities:notification_settings": Entry(
+        None, get=SIGNED_IN, post=SIGNED_IN, data=lambda w, o, r: {"email_kinds": ["notice"]}
+    ),
+    "communities:household_claim": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {
+            "community": "C3",
+            "building": "B5",
+            "unit": "1",
+            "room": "999",
+            "relation": "tenant",
+        },
+        invalid_ok=True,  # no such room: the form says so, to everyone signed in
+    ),
+    "communities:invitation_claim": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {"code": "ABCD-EFGH"},
+        invalid_ok=True,  # no such code: the form says so, to everyone signed in
+    ),
+    "communities:party_register": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {
+            "community": "C1",
+            "home_organization": "某单位党支部",
+            "show_publicly": "",
+        },
+    ),
     "communities:my_bookings": Entry(None, get=SIGNED_IN),
-    "communities:api_tokens": Entry(None, get=TBD, post=TBD),
+    "communities:api_tokens": Entry(None, get=TBD, post=TBD, data=lambda w, o, r: {"name": "热线"}),
     "communities:api_token_revoke": Entry("own:api_token", pk, post=OWNER_ONLY),
     "communities:residency_queue": Entry(None, get=SIGNED_IN),
     "communities:residency_reveal": Entry("residency", pk, post=TBD),
     "communities:residency_decide": Entry(
         "residency", lambda r: {"pk": r.pk, "decision": "verify"}, post=TBD
+    ),
+    "communities:residency_decide[reject]": Entry(
+        "residency",
+        lambda r: {"pk": r.pk, "decision": "reject"},
+        post=TBD,
+        data=lambda w, o, r: {"reason": "查无此人"},
     ),
     "communities:booking_queue": Entry(None, get=SIGNED_IN),
     "communities:booking_decide": Entry(
@@ -171,70 +339,158 @@ MATRIX: dict[str, Entry] = {
     "communities:party_confirm": Entry("party_registration", pk, post=TBD),
     "communities:display_preferences": Entry(None, post=EVERYONE),
     # --- deliberation ------------------------------------------------------------------------
-    "deliberation:report_issue": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
+    "deliberation:report_issue": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {
+            "title": "楼道灯坏了",
+            "description": "二楼楼道灯一直不亮。",
+            "category": "lamp",
+            "area": "B1",
+            "submission_key": _key(),
+        },
+        invalid_ok=True,  # only where one lives or acts: elsewhere the form refuses the place
+    ),
     "deliberation:similar_issues": Entry(None, get=EVERYONE),
     "deliberation:issue_detail": Entry("issue", pk, get=EVERYONE),
     "deliberation:issue_reveal_reporter": Entry("issue", pk, post=TBD),
-    "deliberation:issue_act": Entry("issue", lambda i: {"pk": i.pk, "action": "accept"}, post=TBD),
-    "deliberation:commitment_new": Entry(None, get=TBD, post=TBD),
+    "deliberation:issue_act": Entry(
+        "issue",
+        lambda i: {"pk": i.pk, "action": "accept"},
+        post=TBD,
+        data=lambda w, i, r: {"note": "受理"},
+    ),
+    "deliberation:commitment_new": Entry(None, get=TBD),
     "deliberation:commitment_detail": Entry("commitment", pk, get=EVERYONE),
     "deliberation:remark_answer": Entry(
-        "remark", lambda r: {"pk": r.commitment_id, "remark": r.pk}, post=TBD
+        "remark",
+        lambda r: {"pk": r.commitment_id, "remark": r.pk},
+        post=TBD,
+        data=lambda w, o, r: {"answer-text": "已安排维修"},
     ),
     "deliberation:commitment_act": Entry(
-        "commitment", lambda c: {"pk": c.pk, "action": "progress"}, post=TBD
+        "commitment",
+        lambda c: {"pk": c.pk, "action": "progress"},
+        post=TBD,
+        data=lambda w, o, r: {
+            "progress-progress": 50,
+            "progress-text": "已完成一半",
+            "progress-submission_key": _key(),
+        },
+    ),
+    "deliberation:commitment_act[remark]": Entry(
+        "commitment",
+        lambda c: {"pk": c.pk, "action": "remark"},
+        post=TBD,
+        data=lambda w, o, r: {"remark-text": "进度太慢", "remark-submission_key": _key()},
     ),
     "deliberation:organization_commitments": Entry("organization", pk, get=EVERYONE),
-    "deliberation:organization_commitment_new": Entry("organization", pk, get=TBD, post=TBD),
+    "deliberation:organization_commitment_new": Entry(
+        "organization", pk, get=TBD, post=TBD, data=commitment_form
+    ),
     "deliberation:area_issues": Entry("area", code, get=EVERYONE),
-    "deliberation:area_poster": Entry("area", code, get=TBD),
+    "deliberation:area_poster": Entry("compound", code, get=TBD),
     "deliberation:area_funnel": Entry("area", code, get=EVERYONE),
     "deliberation:area_commitments": Entry("area", code, get=EVERYONE),
-    "deliberation:area_register": Entry("area", code, get=TBD),
+    "deliberation:area_register": Entry("community", code, get=TBD),
     "deliberation:poll_detail": Entry("poll", pk, get=EVERYONE),
-    "deliberation:poll_vote": Entry("poll", pk, post=TBD),
+    "deliberation:poll_vote": Entry(
+        "poll", pk, post=TBD, data=lambda w, p, r: {"options": p.options.first().pk}
+    ),
     "deliberation:poll_close": Entry("poll", pk, post=TBD),
     "deliberation:topic_detail": Entry("topic", pk, get=EVERYONE),
-    "deliberation:topic_comment": Entry("topic", pk, post=TBD),
-    "deliberation:comment_hide": Entry(
-        "comment", lambda c: {"pk": c.topic_id, "comment_pk": c.pk}, post=TBD
+    "deliberation:topic_comment": Entry(
+        "topic",
+        pk,
+        post=TBD,
+        data=lambda w, t, r: {"body": "我同意划线停车", "submission_key": _key()},
     ),
-    "deliberation:topic_close": Entry("topic", pk, post=TBD),
-    "deliberation:topic_issue": Entry("topic", pk, post=TBD),
+    "deliberation:comment_hide": Entry(
+        "comment",
+        lambda c: {"pk": c.topic_id, "comment_pk": c.pk},
+        post=TBD,
+        data=lambda w, c, r: {"reason": "人身攻击"},
+    ),
+    "deliberation:topic_close": Entry(
+        "topic", pk, post=TBD, data=lambda w, t, r: {"summary": "大家同意划线停车，下月实施。"}
+    ),
+    "deliberation:topic_issue": Entry(
+        "closed_topic", pk, post=TBD, data=lambda w, t, r: {"category": "lamp"}
+    ),
     "deliberation:area_polls": Entry("area", code, get=EVERYONE),
-    "deliberation:poll_create": Entry("area", code, get=TBD, post=TBD),
+    "deliberation:poll_create": Entry("area", code, get=TBD, post=TBD, data=poll_form),
     "deliberation:area_topics": Entry("area", code, get=EVERYONE),
-    "deliberation:topic_create": Entry("area", code, get=TBD, post=TBD),
+    "deliberation:topic_create": Entry("area", code, get=TBD, post=TBD, data=topic_form),
     "deliberation:staff_queue": Entry(None, get=TBD),
-    "deliberation:household_visits": Entry(None, get=TBD, post=TBD),
-    "deliberation:staff_bulk_assign": Entry(None, post=TBD),
+    "deliberation:household_visits": Entry(
+        None,
+        get=TBD,
+        post=TBD,
+        data=lambda w, o, r: {"household": w.households["B1"].pk, "needs_heard": "楼道灯不亮"},
+    ),
+    "deliberation:staff_bulk_assign": Entry(
+        None,
+        post=TBD,
+        data=lambda w, o, r: {
+            "issues": [w.objects["accepted_issue"]["K1"].pk],
+            "organization": w.organizations["property_firm"].pk,
+        },
+    ),
     "deliberation:staff_commitments": Entry(None, get=TBD),
     # --- volunteers --------------------------------------------------------------------------
     "volunteers:activity_list": Entry(None, get=EVERYONE),
-    "volunteers:activity_create": Entry(None, get=TBD, post=TBD),
+    "volunteers:activity_create": Entry(None, get=TBD, post=TBD, data=activity_form),
     "volunteers:activity_detail": Entry("activity", pk, get=EVERYONE),
     "volunteers:activity_sign_up": Entry("activity", pk, post=TBD),
     "volunteers:activity_cancel_sign_up": Entry("activity", pk, post=TBD),
-    "volunteers:activity_scan": Entry("activity", pk, post=TBD),
+    "volunteers:activity_scan": Entry(
+        "activity", pk, post=TBD, data=lambda w, a, r: {"token": str(w.volunteer_token)}
+    ),
     "volunteers:sign_up_check_in": Entry(
         "sign_up", lambda s: {"pk": s.activity_id, "sign_up_pk": s.pk}, post=TBD
     ),
     "volunteers:sign_up_confirm_hours": Entry(
-        "sign_up", lambda s: {"pk": s.activity_id, "sign_up_pk": s.pk}, post=TBD
+        "checked_in",
+        lambda s: {"pk": s.activity_id, "sign_up_pk": s.pk},
+        post=TBD,
+        data=lambda w, s, r: {"hours": "2"},
     ),
     "volunteers:my_volunteering": Entry(None, get=SIGNED_IN),
     "volunteers:my_listing": Entry(None, post=SIGNED_IN),
     "volunteers:reward_list": Entry(None, get=EVERYONE),
     "volunteers:reward_redeem": Entry("reward", pk, post=TBD),
     "volunteers:redemption_queue": Entry(None, get=TBD),
-    "volunteers:redemption_hand_over": Entry("redemption", pk, post=TBD),
+    "volunteers:redemption_hand_over": Entry(
+        "redemption", pk, post=TBD, data=lambda w, x, r: {"code": x.pickup_code}
+    ),
     "volunteers:redemption_cancel": Entry("redemption", pk, post=TBD),
     "volunteers:leaderboard": Entry("area", code, get=EVERYONE),
-    "volunteers:skill_list": Entry(None, get=SIGNED_IN, post=SIGNED_IN),
-    "volunteers:skill_invite": Entry(None, post=TBD),
+    "volunteers:skill_list": Entry(
+        None,
+        get=SIGNED_IN,
+        post=SIGNED_IN,
+        data=lambda w, o, r: {"name": "修电脑", "description": "", "visibility": "staff"},
+    ),
+    "volunteers:skill_invite": Entry(
+        None,
+        post=TBD,
+        data=lambda w, o, r: {
+            "person": w.people["resident"].pk,
+            "activity": w.objects["activity"]["C1"].pk,
+        },
+    ),
     "volunteers:skill_remove": Entry("own:skill", pk, post=OWNER_ONLY),
-    "volunteers:good_neighbours": Entry(None, get=TBD, post=TBD),
-    "volunteers:nomination_decide": Entry("nomination", pk, post=TBD),
+    "volunteers:good_neighbours": Entry(
+        None,
+        get=TBD,
+        post=TBD,
+        data=lambda w, o, r: {"neighbour": w.people["owner"].full_name, "reason": "热心助人"},
+        invalid_ok=True,  # only a neighbour of one's own community can be named
+    ),
+    "volunteers:nomination_decide": Entry(
+        "nomination", pk, post=TBD, data=lambda w, n, r: {"decision": "award"}
+    ),
     "volunteers:area_volunteering": Entry("area", code, get=TBD),
     # --- the API (DRF router) ----------------------------------------------------------------
     "api_reference": Entry(None, get=EVERYONE),
@@ -244,14 +500,27 @@ MATRIX: dict[str, Entry] = {
     "api:area-detail": Entry("area", code, get=EVERYONE),
     "api:notice-list": Entry(None, get=EVERYONE),
     "api:notice-detail": Entry("notice", pk, get=EVERYONE),
-    "api:token-list": Entry(None, get=TBD, post=TBD),
+    "api:token-list": Entry(None, get=TBD, post=TBD, data=lambda w, o, r: {"name": "热线"}),
     "api:token-detail": Entry("own:api_token", pk, get=OWNER_ONLY),
     "api:token-revoke": Entry("own:api_token", pk, post=OWNER_ONLY),
     "api:category-list": Entry(None, get=EVERYONE),
     "api:category-detail": Entry(None, lambda o: {"code": "lamp"}, get=EVERYONE),
-    "api:issue-list": Entry(None, get=EVERYONE, post=TBD),
+    "api:issue-list": Entry(
+        None,
+        get=EVERYONE,
+        post=TBD,
+        data=lambda w, o, r: {
+            "title": "楼道灯坏了",
+            "description": "二楼楼道灯一直不亮。",
+            "category": "lamp",
+            "area": "B1",
+            "submission_key": _key(),
+        },
+    ),
     "api:issue-detail": Entry("issue", pk, get=EVERYONE),
-    "api:issue-transitions": Entry("issue", pk, post=TBD),
+    "api:issue-transitions": Entry(
+        "issue", pk, post=TBD, data=lambda w, i, r: {"action": "accept", "note": "受理"}
+    ),
     "api:commitment-list": Entry(None, get=EVERYONE),
     "api:commitment-detail": Entry("commitment", pk, get=EVERYONE),
     "api:funnel-detail": Entry("area", code, get=EVERYONE),
@@ -261,7 +530,17 @@ MATRIX: dict[str, Entry] = {
     "open311:service_definition": Entry(
         None, lambda o: {"code": "lamp", "format": "json"}, get=EVERYONE
     ),
-    "open311:requests": Entry(None, lambda o: {"format": "json"}, get=EVERYONE, post=TBD),
+    "open311:requests": Entry(
+        None,
+        lambda o: {"format": "json"},
+        get=EVERYONE,
+        post=TBD,
+        data=lambda w, o, r: {
+            "service_code": "lamp",
+            "address_id": "B1",
+            "description": "路灯不亮",
+        },
+    ),
     "open311:request": Entry("issue", lambda i: {"pk": i.pk, "format": "json"}, get=EVERYONE),
     "open311:token": Entry(None, lambda o: {"token": "nothing", "format": "json"}, get=TBD),
 }

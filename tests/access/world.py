@@ -37,7 +37,7 @@ from communities.models import Area, AreaRole, Grid, Organization, Residency, Us
 from deliberation import services as deliberation_services
 from deliberation.models import Category, Lane
 from volunteers import services as volunteer_services
-from volunteers.models import Reward
+from volunteers.models import PointsAccount, Reward
 
 # Relations of an object to the person asking, as the matrix names them.
 SAME, CHILD, PARENT, SIBLING, UNRELATED, ANONYMOUS = (
@@ -86,9 +86,10 @@ _WITH_A_SEAT = {
 # Where each role's relations point: relation → the area the object lies in.
 RELATIONS: dict[str, dict[str, str]] = {
     **_WITH_A_SEAT,
-    "stranger": {UNRELATED: "K1"},
-    "superuser": {UNRELATED: "K1"},
-    "anonymous": {ANONYMOUS: "K1"},
+    # Without a seat every place is unrelated; C1 has objects of every kind at or under it.
+    "stranger": {UNRELATED: "C1"},
+    "superuser": {UNRELATED: "C1"},
+    "anonymous": {ANONYMOUS: "C1"},
 }
 AREA_CODES = sorted({code for places in RELATIONS.values() for code in places.values()})
 
@@ -113,13 +114,16 @@ class World:
     # Texts no denial may ever contain: residents' names and phone numbers.
     personal: list[str] = field(default_factory=list)
     markers: dict[tuple[type, int], str] = field(default_factory=dict)
+    categories: dict[str, Category] = field(default_factory=dict)
+    households: dict[str, object] = field(default_factory=dict)
+    volunteer_token: object = None
 
     def user(self, role: str):
         return AnonymousUser() if role == "anonymous" else self.people[role]
 
     def add(self, kind: str, code: str, obj) -> None:
         self.objects.setdefault(kind, {})[code] = obj
-        if kind != "area":  # places are public: their names are on every page
+        if kind not in ("area", "community", "compound", "building"):  # places are public: their names are on every page
             self.markers[(type(obj), obj.pk)] = marker(kind, code)
 
     def own(self, kind: str, role: str, obj) -> None:
@@ -221,6 +225,7 @@ def build_world() -> World:
     people = {role: _person(f"acx-{role}", f"{role}姓名") for role in ROLES[1:-1]}
     people["superuser"] = admin
     K = Organization.Kind
+    L = LEVELS
     a = areas
     own = {
         "district_staff": _post(K.GOVERNMENT_OFFICE, a["D"], people["district_staff"], admin=admin),
@@ -243,7 +248,7 @@ def build_world() -> World:
         ("public_supervisor", AreaRole.Kind.PUBLIC_SUPERVISOR, "C1"),
     ):
         community_services.assign_area_role(user=people[role], area=a[code], kind=kind, by=admin)
-    _live_in(people["owner"], a["B1"], "101", Residency.Relation.OWNER, by=admin)
+    homes = {"B1": _live_in(people["owner"], a["B1"], "101", Residency.Relation.OWNER, by=admin)}
     _live_in(people["resident"], a["B1"], "102", Residency.Relation.TENANT, by=admin)
     _live_in(people["building_head"], a["B1"], "103", Residency.Relation.OWNER, by=admin)
 
@@ -255,11 +260,16 @@ def build_world() -> World:
         )
         for code in AREA_CODES
     }
-    world = World(areas=areas, people=people, organizations={**own, **running})
+    world = World(areas=areas, people=people, organizations={**own, **running}, households=homes)
     for code, organization in running.items():
         world.add("organization", code, organization)
     for code in AREA_CODES:
         world.add("area", code, a[code])
+        # Pages that exist only for one level of the tree (a compound's poster, a community's
+        # register, a building's households) ask for the area as these kinds.
+        level = {L.COMMUNITY: "community", L.COMPOUND: "compound", L.BUILDING: "building"}
+        if a[code].level in level:
+            world.add(level[a[code].level], code, a[code])
     _issues(world, admin)
     _notices(world, admin)
     _people_claims(world, admin)
@@ -282,6 +292,7 @@ def _issues(world: World, admin) -> None:
         is_public=False,
         is_mediation=True,
     )
+    world.categories = {"lamp": public, "dispute": private}
     reporter = _person("acx-reporter", "举报人王秀英")
     world.people["reporter"] = reporter
     world.personal += [reporter.full_name, reporter.phone[3:]]
@@ -296,6 +307,16 @@ def _issues(world: World, admin) -> None:
                 submission_key=uuid.uuid4(),
             )
             world.add(kind, code, issue)
+    accepted = deliberation_services.submit_issue(
+        title=marker("accepted_issue", "K1"),
+        description="已受理的问题",
+        category=public,
+        area=world.areas["K1"],
+        reporter=reporter,
+        submission_key=uuid.uuid4(),
+    )
+    deliberation_services.accept_issue(issue=accepted, by=admin)
+    world.add("accepted_issue", "K1", accepted)
 
 
 def _notices(world: World, admin) -> None:
@@ -367,6 +388,11 @@ def _people_claims(world: World, admin) -> None:
 def _rooms(world: World, admin) -> None:
     booker = _person("acx-booker", "预约人赵")
     world.personal += [booker.full_name, booker.phone[3:]]
+    # A volunteers' association of the district: it books rooms everywhere and decides none,
+    # so every booking waits for those who look after the room.
+    association = _post(
+        Organization.Kind.SOCIAL_ORGANIZATION, world.areas["D"], booker, admin=admin, name="志愿者协会"
+    )
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     for code in AREA_CODES:
         space = community_services.create_space(
@@ -388,9 +414,10 @@ def _rooms(world: World, admin) -> None:
                 space=space,
                 starts_at=starts,
                 ends_at=starts + datetime.timedelta(hours=1),
-                by=admin,
+                by=booker,
                 purpose=marker("booking", code),
                 attendees=5,
+                organization=association,
                 submission_key=uuid.uuid4(),
             ),
         )
@@ -439,6 +466,18 @@ def _deliberation(world: World, admin) -> None:
             submission_key=uuid.uuid4(),
         )
         world.add("topic", code, topic)
+        closed = deliberation_services.open_topic(
+            organization=organization,
+            area=area,
+            title=marker("closed_topic", code),
+            question="垃圾分类怎么做？",
+            opens_on=today,
+            closes_on=today + datetime.timedelta(days=10),
+            by=admin,
+            submission_key=uuid.uuid4(),
+        )
+        deliberation_services.close_topic(topic=closed, by=admin, summary="大家同意定时定点投放。")
+        world.add("closed_topic", code, closed)
         world.add(
             "comment",
             code,
@@ -497,6 +536,16 @@ def _volunteering(world: World, admin) -> None:
         world.add(
             "redemption", code, volunteer_services.redeem_reward(reward=reward, user=volunteer)
         )
+    world.volunteer_token = PointsAccount.objects.get(user=volunteer).check_in_token
+    # Everyone has points to spend, so a refused redemption is refused for who they are.
+    for role, user in world.people.items():
+        if role != "reporter":
+            volunteer_services.adjust_points(user=user, points=100, reason="测试", by=admin)
+    helper = _person("acx-helper", "志愿者孙")
+    world.personal += [helper.full_name, helper.phone[3:]]
+    for code in AREA_CODES:
+        entry = volunteer_services.sign_up(activity=world.objects["activity"][code], user=helper)
+        world.add("checked_in", code, volunteer_services.check_in(sign_up=entry, by=admin))
 
 
     world.add(
@@ -518,13 +567,10 @@ def _imports(world: World, admin) -> None:
             "楼栋,单元,房号\n1栋,1,101\n".encode(),
             content_type="text/csv",
         )
-        world.add(
-            "import_job",
-            code,
-            community_services.start_import(
-                area=world.areas[code], upload=upload, by=admin, language="zh-hans"
-            ),
+        job = community_services.start_import(
+            area=world.areas[code], upload=upload, by=admin, language="zh-hans"
         )
+        world.add("import_job", code, community_services.check_import(job=job))
 
 
 def _owned(world: World, admin) -> None:
