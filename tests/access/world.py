@@ -123,7 +123,12 @@ class World:
 
     def add(self, kind: str, code: str, obj) -> None:
         self.objects.setdefault(kind, {})[code] = obj
-        if kind not in ("area", "community", "compound", "building"):  # places are public: their names are on every page
+        if kind not in (
+            "area",
+            "community",
+            "compound",
+            "building",
+        ):  # places are public: their names are on every page
             self.markers[(type(obj), obj.pk)] = marker(kind, code)
 
     def own(self, kind: str, role: str, obj) -> None:
@@ -241,7 +246,9 @@ def build_world() -> World:
             K.PROPERTY_FIRM, a["S1"], people["property_firm"], admin=admin, served=[a["K1"]]
         ),
     }
-    grid = Grid.objects.create(name="安居一网格", code="G1", area=a["C1"], worker=people["grid_worker"])
+    grid = Grid.objects.create(
+        name="安居一网格", code="G1", area=a["C1"], worker=people["grid_worker"]
+    )
     grid.covered_areas.set([a["K1"]])
     for role, kind, code in (
         ("building_head", AreaRole.Kind.BUILDING_HEAD, "B1"),
@@ -391,7 +398,11 @@ def _rooms(world: World, admin) -> None:
     # A volunteers' association of the district: it books rooms everywhere and decides none,
     # so every booking waits for those who look after the room.
     association = _post(
-        Organization.Kind.SOCIAL_ORGANIZATION, world.areas["D"], booker, admin=admin, name="志愿者协会"
+        Organization.Kind.SOCIAL_ORGANIZATION,
+        world.areas["D"],
+        booker,
+        admin=admin,
+        name="志愿者协会",
     )
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     for code in AREA_CODES:
@@ -547,7 +558,6 @@ def _volunteering(world: World, admin) -> None:
         entry = volunteer_services.sign_up(activity=world.objects["activity"][code], user=helper)
         world.add("checked_in", code, volunteer_services.check_in(sign_up=entry, by=admin))
 
-
     world.add(
         "nomination",
         "C1",
@@ -578,19 +588,27 @@ def _owned(world: World, admin) -> None:
     for role, user in world.people.items():
         if role == "reporter" or not user.is_authenticated:
             continue
-        world.own("notification", role, community_services.notify(
-            user=user,
-            key=f"acx-{role}",
-            title=marker("notification", role),
-            body="",
-            url="",
-            kind="general",
-        ))
+        world.own(
+            "notification",
+            role,
+            community_services.notify(
+                user=user,
+                key=f"acx-{role}",
+                title=marker("notification", role),
+                body="",
+                url="",
+                kind="general",
+            ),
+        )
         if user.has_perm("communities.create_api_token"):
             token, _secret = community_services.create_api_token(
                 owner=user, name=marker("api_token", role)
             )
             world.own("api_token", role, token)
-        world.own("skill", role, volunteer_services.add_skill(
-            user=user, name=marker("skill", role)[:60], description="", visibility="staff"
-        ))
+        world.own(
+            "skill",
+            role,
+            volunteer_services.add_skill(
+                user=user, name=marker("skill", role)[:60], description="", visibility="staff"
+            ),
+        )
