@@ -25,8 +25,20 @@ def world(django_db_setup, django_db_blocker):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield build_world()
+            world = build_world()
+            world.media = media
+            yield world
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             shutil.rmtree(media, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(request, settings):
+    """The world's uploads stay where the world put them (tests/conftest.py would give each
+    test an empty folder of its own)."""
+    if "world" in request.fixturenames:
+        media = request.getfixturevalue("world").media
+        settings.MEDIA_ROOT = f"{media}/media"
+        settings.IMPORTS_ROOT = f"{media}/imports"

@@ -152,7 +152,38 @@ class Entry:
 
     @property
     def readers(self) -> Access | None:
-        return self.sees or self.get
+        if self.sees or self.kind in PUBLIC_KINDS:
+            return self.sees or PUBLIC_KINDS[self.kind]
+        if self.kind in SECRETS and MATRIX[SECRETS[self.kind]] is not self:
+            return MATRIX[SECRETS[self.kind]].readers
+        return self.get
+
+
+# Kinds of object everyone may see (their detail pages are EVERYONE): a refusal to write to one
+# may show it.
+PUBLIC_KINDS: dict[str | None, Access] = {
+    kind: EVERYONE
+    for kind in (
+        "area",
+        "community",
+        "compound",
+        "building",
+        "organization",
+        "issue",
+        "notice",
+        "attachment",
+        "space",
+        "booking",  # its organisation and purpose hang on the room's calendar (public_label)
+        "poll",
+        "topic",
+        "closed_topic",
+        "comment",
+        "commitment",
+        "remark",
+        "activity",
+        "reward",
+    )
+}
 
 
 def pk(obj) -> dict:
@@ -386,7 +417,9 @@ MATRIX: dict[str, Entry] = {
         post=plus(POST_HOLDERS, only(superuser=NONE)),
         data=lambda w, o, r: {"name": "热线"},
     ),
-    "communities:api_token_revoke": Entry("own:api_token", pk, post=OWNER_ONLY),
+    "communities:api_token_revoke": Entry(
+        "own:api_token", pk, post=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)
+    ),
     "communities:residency_queue": Entry(None, get=SIGNED_IN),
     "communities:residency_reveal": Entry("residency", pk, post=MANAGERS),
     "communities:residency_decide": Entry(
@@ -429,7 +462,8 @@ MATRIX: dict[str, Entry] = {
         post=TRIAGERS,
         data=lambda w, i, r: {"note": "受理"},
     ),
-    "deliberation:commitment_new": Entry(None, get=POST_HOLDERS),
+    # One organisation: straight on to its form.
+    "deliberation:commitment_new": Entry(None, get=POST_HOLDERS, ok=(302,)),
     "deliberation:commitment_detail": Entry("commitment", pk, get=EVERYONE),
     "deliberation:remark_answer": Entry(
         "remark",
@@ -583,16 +617,20 @@ MATRIX: dict[str, Entry] = {
     "api:notice-list": Entry(None, get=EVERYONE),
     "api:notice-detail": Entry("notice", pk, get=EVERYONE),
     "api:token-list": Entry(
-        None, get=SIGNED_IN, post=NOBODY, data=lambda w, o, r: {"name": "热线"}, json=True
+        None, get=EVERYONE, post=NOBODY, data=lambda w, o, r: {"name": "热线"}, json=True
     ),
-    "api:token-detail": Entry("own:api_token", pk, get=OWNER_ONLY),
-    "api:token-revoke": Entry("own:api_token", pk, post=OWNER_ONLY),
+    "api:token-detail": Entry(
+        "own:api_token", pk, get=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)
+    ),
+    "api:token-revoke": Entry(
+        "own:api_token", pk, post=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)
+    ),
     "api:category-list": Entry(None, get=EVERYONE),
     "api:category-detail": Entry(None, lambda o: {"code": "lamp"}, get=EVERYONE),
     "api:issue-list": Entry(
         None,
         get=EVERYONE,
-        post=NOBODY,
+        post=SIGNED_IN,
         data=lambda w, o, r: {
             "title": "楼道灯坏了",
             "description": "二楼楼道灯一直不亮。",
@@ -601,6 +639,7 @@ MATRIX: dict[str, Entry] = {
             "submission_key": _key(),
         },
         json=True,
+        invalid_ok=True,  # as on the page: only where one lives or acts
     ),
     "api:issue-detail": Entry("issue", pk, get=EVERYONE),
     "api:issue-transitions": Entry(
@@ -711,4 +750,16 @@ NAMESPACES: dict[str, str] = {"admin": "the Django admin: superuser only"}
 # attachments are served through communities:notice_attachment, which checks the notice.
 UNNAMED: dict[str, str] = {
     "^media/(?P<path>.*)$": "uploaded photos, by unguessable name, to whoever has the link",
+}
+
+# Objects not everyone may see, and the row that says who may. No answer to anyone else, on
+# any page (a list, a dashboard, a queue, an export), may contain their marker: this is how a
+# list that forgot `visible_to()` is caught.
+SECRETS: dict[str, str] = {
+    "private_issue": "deliberation:issue_detail[private_issue]",
+    "draft_notice": "communities:notice_detail[draft_notice]",
+    "upcoming_poll": "deliberation:poll_detail[upcoming_poll]",
+    "import_job": "communities:import_job",
+    "residency": "communities:residency_decide",
+    "party_registration": "communities:party_confirm",
 }

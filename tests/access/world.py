@@ -97,6 +97,28 @@ LEVELS = Area.Level
 ANY_LEVEL = frozenset(LEVELS.values)
 
 
+def relation_of(role: str, area: Area, areas: dict[str, Area]) -> str:
+    """How an object in `area` stands to the role, in the words of RELATIONS: any place above
+    the seat is its parent, a place beside the seat or under one beside it is unrelated
+    unless it shares the seat's parent (sibling)."""
+    places = RELATIONS[role]
+    if ANONYMOUS in places:
+        return ANONYMOUS
+    if SAME not in places:
+        return UNRELATED
+    seat = areas[places[SAME]].path
+    here = area.path
+    if here == seat:
+        return SAME
+    if here.startswith(seat):
+        return CHILD
+    if seat.startswith(here):
+        return PARENT
+    if len(here) == len(seat) and here[: -Area.steplen] == seat[: -Area.steplen]:
+        return SIBLING
+    return UNRELATED
+
+
 def marker(kind: str, code: str) -> str:
     """The text that identifies one object: a denial must not contain it."""
     return f"ACX-{kind}-{code}"
@@ -117,6 +139,7 @@ class World:
     categories: dict[str, Category] = field(default_factory=dict)
     households: dict[str, object] = field(default_factory=dict)
     volunteer_token: object = None
+    media: str = ""
 
     def user(self, role: str):
         return AnonymousUser() if role == "anonymous" else self.people[role]
