@@ -161,9 +161,8 @@ class Entry:
 
 # Kinds of object everyone may see (their detail pages are EVERYONE): a refusal to write to one
 # may show it.
-PUBLIC_KINDS: dict[str | None, Access] = {
-    kind: EVERYONE
-    for kind in (
+PUBLIC_KINDS: dict[str | None, Access] = dict.fromkeys(
+    (
         "area",
         "community",
         "compound",
@@ -173,7 +172,7 @@ PUBLIC_KINDS: dict[str | None, Access] = {
         "notice",
         "attachment",
         "space",
-        "booking",  # its organisation and purpose hang on the room's calendar (public_label)
+        "booking",
         "poll",
         "topic",
         "closed_topic",
@@ -182,8 +181,9 @@ PUBLIC_KINDS: dict[str | None, Access] = {
         "remark",
         "activity",
         "reward",
-    )
-}
+    ),
+    EVERYONE,
+)
 
 
 def pk(obj) -> dict:
@@ -267,7 +267,7 @@ def _activity_area(world, role: str) -> str:
 
 def activity_form(world, obj, role) -> dict:
     return {
-        "organization": _organization(world, role),
+        "organization": _organization(world, role) or "",
         "area": _activity_area(world, role),
         "title": "为独居老人送餐",
         "kind": "mutual_help",
@@ -301,7 +301,9 @@ MATRIX: dict[str, Entry] = {
     "my_data_download": Entry(None, get=SIGNED_IN),
     "area_dashboard": Entry("area", code, get=EVERYONE),
     "area_dashboard_csv": Entry("area", code, get=EVERYONE),
-    "set_language": Entry(None, get=None, post=EVERYONE, data=lambda w, o, r: {"language": "en"}),
+    "set_language": Entry(
+        None, get=EVERYONE, post=EVERYONE, data=lambda w, o, r: {"language": "en"}, ok=(302,)
+    ),
     # --- communities -------------------------------------------------------------------------
     "communities:area_detail": Entry("area", code, get=EVERYONE),
     "communities:area_everything": Entry("area", code, get=EVERYONE),
@@ -599,7 +601,7 @@ MATRIX: dict[str, Entry] = {
     "volunteers:skill_remove": Entry("own:skill", pk, post=OWNER_ONLY),
     "volunteers:good_neighbours": Entry(
         None,
-        get=SIGNED_IN,
+        get=EVERYONE,
         post=only(resident=NONE, owner=NONE, building_head=NONE),
         data=lambda w, o, r: {"neighbour": w.people["owner"].full_name, "reason": "热心助人"},
         invalid_ok=True,  # only a neighbour of one's own community can be named
@@ -619,12 +621,8 @@ MATRIX: dict[str, Entry] = {
     "api:token-list": Entry(
         None, get=EVERYONE, post=NOBODY, data=lambda w, o, r: {"name": "热线"}, json=True
     ),
-    "api:token-detail": Entry(
-        "own:api_token", pk, get=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)
-    ),
-    "api:token-revoke": Entry(
-        "own:api_token", pk, post=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)
-    ),
+    "api:token-detail": Entry("own:api_token", pk, get=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)),
+    "api:token-revoke": Entry("own:api_token", pk, post=plus(OWNER_ONLY, NOBODY_BUT_SUPERUSER)),
     "api:category-list": Entry(None, get=EVERYONE),
     "api:category-detail": Entry(None, lambda o: {"code": "lamp"}, get=EVERYONE),
     "api:issue-list": Entry(

@@ -203,6 +203,9 @@ def ask(client: Client, method: str, url: str, data: dict, *, as_json: bool = Fa
         else:
             response = client.post(url, data)
         transaction.set_rollback(True)
+    # A message the page queued ("志愿者钱 is checked in.") would show on the next page this
+    # client gets, whoever that page is for.
+    client.cookies.pop("messages", None)
     return response
 
 
@@ -219,6 +222,11 @@ def hidden_from(world: World, role: str) -> list[str]:
         for code, obj in world.objects[kind].items():
             relation = relation_of(role, world.areas[code], world.areas)
             if not readers.allows(role, relation):
+                hidden.append(world.marker_of(obj))
+    # Another person's messages and tokens (the superuser administers tokens).
+    for kind, seen_by_superuser in (("notification", False), ("api_token", True)):
+        for owner, obj in world.owned[kind].items():
+            if owner != role and not (seen_by_superuser and role == "superuser"):
                 hidden.append(world.marker_of(obj))
     return hidden
 
