@@ -44,6 +44,15 @@ SEES_NO_ONES_PERSONAL_DATA = (
     "building_head",
     "public_supervisor",
 )
+# Roles that may not see the name or number of the residents of B1 (the owner, the tenant and
+# the building head), other than their own: only staff who manage the building, its grid
+# worker and the superuser may.
+SEES_NO_NEIGHBOURS = (
+    *SEES_NO_ONES_PERSONAL_DATA,
+    "owners_committee",
+    "property_firm",
+    "party_branch",
+)
 ALLOWED, REFUSED, INVALID = "allowed", "refused", "invalid"
 
 
@@ -234,6 +243,12 @@ def hidden_from(world: World, role: str) -> list[str]:
 def check(world: World, key: str, entry: Entry, role: str) -> list[str]:
     failures = []
     hidden = hidden_from(world, role)
+    neighbours = [
+        value
+        for person, values in world.personal_of.items()
+        if person != role and role in SEES_NO_NEIGHBOURS
+        for value in values
+    ]
     client = _client(world, role)
     for relation, obj, mark in cases(world, entry, role):
         url = reverse(_base(key), kwargs=entry.kwargs(obj))
@@ -276,6 +291,7 @@ def check(world: World, key: str, entry: Entry, role: str) -> list[str]:
             body = b"".join(response) if response.streaming else response.content
             text = body.decode("utf-8", "replace")
             leaked = [secret for secret in hidden if secret in text]
+            leaked += [value for value in neighbours if value in text]
             if leaked:
                 failures.append(f"{where}: shows what this role may not see: {leaked}")
             if got != ALLOWED or role in SEES_NO_ONES_PERSONAL_DATA:

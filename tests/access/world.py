@@ -121,7 +121,8 @@ def relation_of(role: str, area: Area, areas: dict[str, Area]) -> str:
 
 def marker(kind: str, code: str) -> str:
     """The text that identifies one object: a denial must not contain it."""
-    return f"ACX-{kind}-{code}"
+    # The tilde ends it, so that no marker is the beginning of another (owner, owners_committee).
+    return f"ACX-{kind}-{code}~"
 
 
 @dataclass
@@ -135,6 +136,8 @@ class World:
     owned: dict[str, dict[str, object]] = field(default_factory=dict)
     # Texts no denial may ever contain: residents' names and phone numbers.
     personal: list[str] = field(default_factory=list)
+    # The name and number of each role that lives in B1, for the neighbours test.
+    personal_of: dict[str, list[str]] = field(default_factory=dict)
     markers: dict[tuple[type, int], str] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
     households: dict[str, object] = field(default_factory=dict)
@@ -293,6 +296,8 @@ def build_world() -> World:
     world = World(areas=areas, people=people, organizations={**own, **running}, households=homes)
     for code, organization in running.items():
         world.add("organization", code, organization)
+    for role in ("owner", "resident", "building_head"):
+        world.personal_of[role] = [people[role].full_name, people[role].phone[3:]]
     for code in AREA_CODES:
         world.add("area", code, a[code])
         # Pages that exist only for one level of the tree (a compound's poster, a community's
