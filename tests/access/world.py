@@ -296,8 +296,10 @@ def build_world() -> World:
     world = World(areas=areas, people=people, organizations={**own, **running}, households=homes)
     for code, organization in running.items():
         world.add("organization", code, organization)
-    for role in ("owner", "resident", "building_head"):
+    for role in ("owner", "resident"):
         world.personal_of[role] = [people[role].full_name, people[role].phone[3:]]
+    # A building head's name is on the building's page, for neighbours to find; the number is not.
+    world.personal_of["building_head"] = [people["building_head"].phone[3:]]
     for code in AREA_CODES:
         world.add("area", code, a[code])
         # Pages that exist only for one level of the tree (a compound's poster, a community's
