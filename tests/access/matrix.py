@@ -674,6 +674,14 @@ MATRIX: dict[str, Entry] = {
 # Variants: the same URL for another kind of object, keyed "name[kind]".
 MATRIX.update(
     {
+        # A resident's own booking: they and those who look after the room may cancel it; only
+        # they and those may read its purpose (SECRETS).
+        "communities:booking_cancel[resident_booking]": Entry(
+            "resident_booking",
+            pk,
+            post=plus(MANAGERS, only(owner="same parent")),
+            data=lambda w, b, r: {"reason": "改期"},
+        ),
         "deliberation:issue_detail[private_issue]": Entry("private_issue", pk, get=ACTORS),
         "deliberation:issue_act[private_issue]": Entry(
             "private_issue",
@@ -760,4 +768,5 @@ SECRETS: dict[str, str] = {
     "import_job": "communities:import_job",
     "residency": "communities:residency_decide",
     "party_registration": "communities:party_confirm",
+    "resident_booking": "communities:booking_cancel[resident_booking]",
 }

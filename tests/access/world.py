@@ -311,6 +311,7 @@ def build_world() -> World:
     _notices(world, admin)
     _people_claims(world, admin)
     _rooms(world, admin)
+    _resident_bookings(world)
     _deliberation(world, admin)
     _volunteering(world, admin)
     _imports(world, admin)
@@ -459,6 +460,28 @@ def _rooms(world: World, admin) -> None:
                 purpose=marker("booking", code),
                 attendees=5,
                 organization=association,
+                submission_key=uuid.uuid4(),
+            ),
+        )
+
+
+def _resident_bookings(world: World) -> None:
+    """The owner of B1-101 books the rooms above their home for themselves: the calendar says
+    "booked", never their name or purpose."""
+    owner = world.people["owner"]
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(16)))
+    for code in ("B1", "K1", "C1"):
+        world.add(
+            "resident_booking",
+            code,
+            community_services.book_space(
+                space=world.objects["space"][code],
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=1),
+                by=owner,
+                purpose=marker("resident_booking", code),
+                attendees=3,
                 submission_key=uuid.uuid4(),
             ),
         )
