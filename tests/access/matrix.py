@@ -683,6 +683,9 @@ MATRIX.update(
             data=lambda w, b, r: {"reason": "改期"},
         ),
         "deliberation:issue_detail[private_issue]": Entry("private_issue", pk, get=ACTORS),
+        "deliberation:issue_detail[own_private_issue]": Entry(
+            "own_private_issue", pk, get=plus(ACTORS, only(owner=SAME))
+        ),
         "deliberation:issue_act[private_issue]": Entry(
             "private_issue",
             lambda i: {"pk": i.pk, "action": "accept"},
@@ -763,6 +766,7 @@ UNNAMED: dict[str, str] = {
 # list that forgot `visible_to()` is caught.
 SECRETS: dict[str, str] = {
     "private_issue": "deliberation:issue_detail[private_issue]",
+    "own_private_issue": "deliberation:issue_detail[own_private_issue]",
     "draft_notice": "communities:notice_detail[draft_notice]",
     "upcoming_poll": "deliberation:poll_detail[upcoming_poll]",
     "import_job": "communities:import_job",

@@ -355,6 +355,20 @@ def _issues(world: World, admin) -> None:
     )
     deliberation_services.accept_issue(issue=accepted, by=admin)
     world.add("accepted_issue", "K1", accepted)
+    # The owner's own dispute with a neighbour: theirs to read, and their building's staff's,
+    # never the tenant's next door.
+    world.add(
+        "own_private_issue",
+        "B1",
+        deliberation_services.submit_issue(
+            title=marker("own_private_issue", "B1"),
+            description="楼上漏水，和邻居协商不成。",
+            category=private,
+            area=world.areas["B1"],
+            reporter=world.people["owner"],
+            submission_key=uuid.uuid4(),
+        ),
+    )
 
 
 def _notices(world: World, admin) -> None:
