@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from communities import services as community_services
-from communities.models import Notice, Organization
+from communities.models import ApiToken, Notice, Organization
 from deliberation import services
 from deliberation.models import Commitment, Issue
 
@@ -233,3 +233,19 @@ def test_meetings_match_the_pages_for_every_role(people, admin_user, meetings, t
     assert meetings[1].pk in Meeting.objects.visible_to(people.resident).values_list(
         "pk", flat=True
     )
+
+
+def test_tokens_are_listed_to_their_owner_alone_and_all_to_the_administrator(
+    people, admin_user, token_for
+):
+    """The profile page lists one's own tokens; the API lists the same, and the administrator,
+    who manages every token in the admin, sees them all."""
+    for role in ("street_staff", "community_staff", "owners_member", "firm_staff"):
+        token_for(getattr(people, role), name="另一个系统")
+    for role, user, api, auth in callers(people, admin_user, token_for):
+        listed = {row["id"] for row in api.get("/api/v1/tokens/", **auth).json()["results"]}
+        own = set(user.api_tokens.values_list("pk", flat=True)) if user.is_authenticated else set()
+        expected = set(ApiToken.objects.values_list("pk", flat=True)) if role == "admin" else own
+        assert listed == expected, role
+    # Someone saw less than everything: the test is not trivially true.
+    assert len(ApiToken.objects.all()) > len(people.street_staff.api_tokens.all())
