@@ -608,3 +608,57 @@ def test_open311_lists_requests(client, tree, report):
 
     # Open311 carries the description, not the title: count the requests instead.
     assert_fixed_cost(client, "/open311/v2/requests.json", add, budget=4, shows=None)
+
+
+# --- Imports, party registration ---------------------------------------------------------------
+
+
+def test_the_imports_of_a_community(client, tree, people, django_capture_on_commit_callbacks):
+    from tests.factories import workbook_upload
+
+    rooms = itertools.count(401)
+
+    def add(count):
+        for _ in range(count):
+            sheets = {
+                "住户": [
+                    ["楼栋代码", "单元", "室号", "建筑面积(㎡)"],
+                    ["B1", "5", str(next(rooms)), 88.5],
+                ]
+            }
+            with django_capture_on_commit_callbacks(execute=True):
+                community_services.start_import(
+                    area=tree.C1,
+                    upload=workbook_upload(sheets, f"{_title()}.xlsx"),
+                    by=people.community_staff,
+                    language="en",
+                )
+
+    client.force_login(people.community_staff)
+    url = reverse("communities:area_imports", args=[tree.C1.code])
+    assert_fixed_cost(client, url, add, budget=11)
+
+
+def test_the_party_registration_queue(client, tree, people):
+    rooms = itertools.count(501)
+
+    def add(count):
+        for _ in range(count):
+            room = str(next(rooms))
+            home = Household.objects.create(building=tree.B1, unit="6", room=room, floor_area=70)
+            member = UserFactory(full_name=_title())
+            home.residencies.create(user=member, relation="owner", status="verified")
+            community_services.register_party_member(
+                user=member, community=tree.C1, home_organization="机关支部", show_publicly=True
+            )
+
+    client.force_login(people.community_staff)
+    assert_fixed_cost(client, reverse("communities:party_queue"), add, budget=10, shows=None)
+
+
+def test_the_api_gives_the_funnel_of_a_district(client, tree, report):
+    def add(count):
+        for number in range(count):
+            report(area=(tree.B1, tree.B2, tree.B4)[number % 3], title=_title())
+
+    assert_fixed_cost(client, f"/api/v1/funnel/{tree.D.code}/", add, budget=5, shows=None)
