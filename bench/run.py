@@ -166,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-ledger", action="store_true", help="Do not measure the points ledger."
     )
     parser.add_argument(
+        "--idle-wait",
+        type=float,
+        default=180,
+        help="Longest wait, in seconds, for the shared machine to be idle before a run (180).",
+    )
+    parser.add_argument(
         "--import-households",
         default="10000,100000",
         help="Households per imported workbook, one import per size (10000,100000; 0 skips).",
@@ -716,9 +722,10 @@ class Bench:
             "distinct_keys": issues.values("submission_key").distinct().count(),
         }
 
-    def _wait_until_idle(self, limit: float = 180) -> None:
+    def _wait_until_idle(self, limit: float | None = None) -> None:
         """Requests a slow page left queued keep gunicorn and PostgreSQL busy after locust
         stops; the next page must not pay for them."""
+        limit = self.args.idle_wait if limit is None else limit
         began = time.monotonic()
         while time.monotonic() - began < limit:
             before = _cpu_times()
