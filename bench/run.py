@@ -799,6 +799,7 @@ class Bench:
             f"({offered})"
         )
         log = self.tmp / f"{page.tag}.log"
+        load_before = os.getloadavg()[0]
         cpu_before = _cpu_times()
         with open(log, "w", encoding="utf-8") as out:
             process = subprocess.Popen(
@@ -821,6 +822,7 @@ class Bench:
         text = log.read_text(errors="replace")
         page.result = _parse_stats(prefix, page.name)
         page.result["cpu_busy"] = busy
+        page.result["load"] = load_before
         page.result["cpu_warning"] = "CPU usage" in text and "above" in text
         page.result["failure_messages"] = _parse_failures(prefix)
         if page.writes:
@@ -962,19 +964,21 @@ class Bench:
             "PostgreSQL (sum of query times), the slowest query the worst single one.",
             "- Latency percentiles are locust's (rounded to 2 significant figures above 100 ms). "
             "An error is any answer but HTTP 200 (redirects included) or a failed connection. "
-            "CPU busy is the whole machine during the load run.",
+            "CPU busy is the whole machine during the load run; load at start is the 1-minute "
+            "load average when the run began (2 cores: above 2, other work was queued for the "
+            "CPU — the machine is shared).",
             "",
             "## Results",
             "",
             "| Page | p50 ms | p95 ms | p99 ms | req/s (offered) | Errors | Queries | Alone ms | "
-            "DB ms | Slowest query ms | CPU busy | Target | Met |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
-            "| --- |",
+            "DB ms | Slowest query ms | CPU busy | Load at start | Target | Met |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+            "| --- | --- |",
         ]
         for page in self.pages:
             r = page.result
             if r is None:
-                lines.append(f"| {page.title} | {page.skipped or 'not measured'} |" + " |" * 11)
+                lines.append(f"| {page.title} | {page.skipped or 'not measured'} |" + " |" * 12)
                 continue
             offered = f"{page.rate:g}" if page.rate else "max"
             target = (
@@ -986,7 +990,7 @@ class Bench:
                 f"{r['rps']:.1f} ({offered}) | {r['failures']} of {r['requests']:,} | "
                 f"{_span(page.queries)} | {statistics.median(page.alone_ms):.0f} | "
                 f"{statistics.median(page.db_ms):.1f} | "
-                f"{page.slowest_ms:.1f} | {r['cpu_busy']:.0f}% | {target} | "
+                f"{page.slowest_ms:.1f} | {r['cpu_busy']:.0f}% | {r['load']:.1f} | {target} | "
                 f"{'yes' if met else 'no' if met is False else '—'} |"
             )
         errors = [(page, page.result["failure_messages"]) for page in self.pages if page.result]
