@@ -166,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-ledger", action="store_true", help="Do not measure the points ledger."
     )
     parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="Skip migrate, seeding, recount and VACUUM: the database was prepared by a run before.",
+    )
+    parser.add_argument(
         "--idle-wait",
         type=float,
         default=180,
@@ -254,7 +259,8 @@ class Bench:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             os.environ.update(self.env)
-            self._prepare_database()
+            if not self.args.reuse_data:
+                self._prepare_database()
             self._setup_django()
             (self.tmp / "static").mkdir(exist_ok=True)
             self._prepare_accounts_and_samples()
@@ -1019,7 +1025,8 @@ class Bench:
         lines += [f"| {what} | {seconds:.1f} |" for what, seconds in self.timings]
         output = Path(self.args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        kept = _kept_notes(output)
+        output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
     def _limits(self) -> list[str]:
         """Each page beside the limits of the machine, measured in this run."""
@@ -1333,6 +1340,20 @@ def _worth_a_plan(page: Page) -> bool:
         and page.slowest_ms >= 10
         and page.slowest_ms >= 0.3 * statistics.median(page.db_ms or [0])
     )
+
+
+KEPT_MARKER = "<!-- Below this line: written by hand, kept by make bench. -->"
+
+
+def _kept_notes(output: Path) -> str:
+    """What people wrote below the marker in the previous report (experiments, their reading)
+    is carried over; everything above it is this run's."""
+    try:
+        previous = output.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = previous.find(KEPT_MARKER)
+    return "\n" + previous[at:] if at >= 0 else ""
 
 
 def _phone_photo() -> bytes:
