@@ -1043,7 +1043,7 @@ class Bench:
             "client rendered each sample), replayed with psycopg and nothing else: alone on one "
             f"connection (ms per page-worth, median) and from {connections} connections at once "
             "(page-worths per second, the database ceiling of that page). **Page alone**: one "
-            "request at a time over HTTP to gunicorn on the idle machine (median of 20). "
+            "request at a time over HTTP to gunicorn, nothing else of this run going on (median of 20). "
             f"Target: the page alone within {BARE_SQL_FACTOR}× its bare SQL alone. Writes are "
             "compared with PostgreSQL's single-row commit rate from the same number of "
             "connections (see *Write ceiling*).",
