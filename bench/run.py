@@ -806,6 +806,7 @@ class Bench:
         )
         log = self.tmp / f"{page.tag}.log"
         load_before = os.getloadavg()[0]
+        app_before, db_before = self._our_cpu()
         cpu_before = _cpu_times()
         with open(log, "w", encoding="utf-8") as out:
             process = subprocess.Popen(
@@ -825,10 +826,16 @@ class Bench:
                 _stop(process)
                 self.children.remove(process)
         busy = _cpu_busy(cpu_before, _cpu_times())
+        app_after, db_after = self._our_cpu()
         text = log.read_text(errors="replace")
         page.result = _parse_stats(prefix, page.name)
         page.result["cpu_busy"] = busy
         page.result["load"] = load_before
+        # Requests the server answered, whether locust counted them or not (stats are reset
+        # after the staff logins): the CPU per request is an upper bound when some went uncounted.
+        served = max(page.result["requests"], 1)
+        page.result["app_cpu_ms"] = _cpu_spent(app_before, app_after) / served
+        page.result["db_cpu_ms"] = _cpu_spent(db_before, db_after) / served
         page.result["cpu_warning"] = "CPU usage" in text and "above" in text
         page.result["failure_messages"] = _parse_failures(prefix)
         if page.writes:
@@ -848,7 +855,8 @@ class Bench:
         print(
             f"  {page.title}: p50 {r['p50']:g} ms, p95 {r['p95']:g} ms, p99 {r['p99']:g} ms, "
             f"{r['rps']:.1f} req/s, {r['failures']} failures of {r['requests']}, "
-            f"CPU {busy:.0f}% busy"
+            f"CPU {busy:.0f}% busy, {r['app_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} CPU ms/req "
+            f"(gunicorn + PostgreSQL), load {r['load']:.1f}"
         )
         self._step(f"load {page.tag}", started)
 
@@ -894,6 +902,25 @@ class Bench:
                 f"{commit['rate']:.0f}/s, p50 {commit['p50']:.2f} ms"
             )
         self._step("ceilings: bare SQL per page, single-row commit rate", started)
+
+    def _our_cpu(self) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of gunicorn's processes and of the PostgreSQL backends serving
+        this benchmark's database: what this run itself costs, whatever else the shared machine
+        is doing."""
+        gunicorn = getattr(self, "gunicorn", None)
+        app = _cpu_of([gunicorn.pid, *_children_of(gunicorn.pid)]) if gunicorn else {}
+        try:
+            import psycopg
+
+            with psycopg.connect(self.args.database_url, autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ).fetchall()
+            db = _cpu_of([pid for (pid,) in rows])
+        except Exception:  # a figure of the report, never a reason to fail the run
+            db = {}
+        return app, db
 
     def _stop_children(self) -> None:
         for process in reversed(self.children):
@@ -970,6 +997,10 @@ class Bench:
             "PostgreSQL (sum of query times), the slowest query the worst single one.",
             "- Latency percentiles are locust's (rounded to 2 significant figures above 100 ms). "
             "An error is any answer but HTTP 200 (redirects included) or a failed connection. "
+            "CPU ms/req is what this run's own processes spent per request answered: gunicorn's "
+            "master and workers, and the PostgreSQL backends of the benchmark's database (from "
+            "/proc). On a shared machine it is the steadiest figure to compare runs by; "
+            "latency and throughput also depend on what others run. "
             "CPU busy is the whole machine during the load run; load at start is the 1-minute "
             "load average when the run began (2 cores: above 2, other work was queued for the "
             "CPU — the machine is shared).",
@@ -977,14 +1008,15 @@ class Bench:
             "## Results",
             "",
             "| Page | p50 ms | p95 ms | p99 ms | req/s (offered) | Errors | Queries | Alone ms | "
-            "DB ms | Slowest query ms | CPU busy | Load at start | Target | Met |",
+            "DB ms | Slowest query ms | CPU ms/req gunicorn + PostgreSQL | CPU busy | "
+            "Load at start | Target | Met |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-            "| --- | --- |",
+            "| ---: | --- | --- |",
         ]
         for page in self.pages:
             r = page.result
             if r is None:
-                lines.append(f"| {page.title} | {page.skipped or 'not measured'} |" + " |" * 12)
+                lines.append(f"| {page.title} | {page.skipped or 'not measured'} |" + " |" * 13)
                 continue
             offered = f"{page.rate:g}" if page.rate else "max"
             target = (
@@ -996,7 +1028,8 @@ class Bench:
                 f"{r['rps']:.1f} ({offered}) | {r['failures']} of {r['requests']:,} | "
                 f"{_span(page.queries)} | {statistics.median(page.alone_ms):.0f} | "
                 f"{statistics.median(page.db_ms):.1f} | "
-                f"{page.slowest_ms:.1f} | {r['cpu_busy']:.0f}% | {r['load']:.1f} | {target} | "
+                f"{page.slowest_ms:.1f} | {r['app_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | "
+                f"{r['cpu_busy']:.0f}% | {r['load']:.1f} | {target} | "
                 f"{'yes' if met else 'no' if met is False else '—'} |"
             )
         errors = [(page, page.result["failure_messages"]) for page in self.pages if page.result]
@@ -1356,6 +1389,38 @@ def _kept_notes(output: Path) -> str:
         return ""
     at = previous.find(KEPT_MARKER)
     return "\n" + previous[at:] if at >= 0 else ""
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process, from /proc (Linux)."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return seconds
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """Milliseconds of CPU between the two readings; a process new since `before` counts whole."""
+    return 1000 * sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def _phone_photo() -> bytes:
