@@ -1,24 +1,39 @@
-"""`make bench`: latency, throughput and queries of four pages on a full-size district.
+"""`make bench`: latency, throughput and queries of the portal's pages on a full-size district,
+each beside the machine's own limits measured in the same run.
 
-    python -m bench.run                                  # everything, about five minutes
+    python -m bench.run                                  # everything, about fifteen minutes
     python -m bench.run --issues 50000 --run-time 20s    # smaller and shorter
     python -m bench.run --pages issue_list,funnel        # only some pages
+    python -m bench.run --reuse-data --pages issue_list,healthz --worker-class gthread \
+        --workers 2 --threads 4 --fanout-residents 0 --import-households 0 --skip-ledger
+    python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/portal_bench_mine \
+        --redis-url redis://127.0.0.1:6379/4             # a database and Redis of your own
 
 1. Prepares the database `portal_bench` on the local PostgreSQL (created if missing): migrate,
    `seed_demo --scale` (kept if already there), `bench.seed_issues` up to `--issues` issues,
-   `recount_funnel --fix`, then VACUUM ANALYZE.
-2. Starts the portal under gunicorn on 127.0.0.1 (a free port), DEBUG off, with a member of
-   street staff to log in as.
-3. Counts the queries of each page with Django's test client, then loads each page alone with
-   locust (headless, `--users` users, `--run-time` each). Read pages are offered `--rate`
-   requests per second in total, the district funnel `--funnel-rate`, and /healthz (the
-   framework ceiling) as many as the machine answers.
-4. Imports a community's workbook at 10,000 and 100,000 households (`bench/imports.py`, each in
-   its own process): dry run and import times, and peak memory.
-5. Writes docs/benchmarks.md (replacing the previous run) and exits non-zero when a page
-   answered with errors.
+   `recount_funnel --fix`, then VACUUM ANALYZE (`--reuse-data` skips all of it).
+2. Starts the portal under gunicorn on 127.0.0.1 (a free port; `--workers`, `--worker-class`,
+   `--threads`), DEBUG off, with a member of street staff and a verified resident.
+3. Counts the queries of each page with Django's test client (capturing the statements for
+   step 5), then loads each page alone with locust (headless, `--users` users, `--run-time`
+   each): the public issue list, an issue, the staff queue, the district funnel and governance
+   dashboard, issue submission through the real form (text, then one photo; what was stored is
+   counted afterwards), the meeting page and ballot (skipped with a note until deliberation has
+   meetings: `_meeting_paths`), and /healthz (the framework ceiling) as fast as it answers.
+   Each run records the CPU that gunicorn and the benchmark's PostgreSQL backends spent per
+   request, the steadiest figure on a shared machine.
+4. Waits (at most `--idle-wait` seconds) for the machine to be idle before each run.
+5. The limits (bench/ceilings.py): each read page's statements replayed with psycopg alone and
+   from as many connections as gunicorn serves at once (database ceiling), and PostgreSQL's
+   single-row commit rate from 1 and N connections (write ceiling).
+6. The points ledger (bench/ledger.py), a notice fanned out to `--fanout-residents` residents
+   by a real Celery worker (bench/fanout.py), a community's workbook imported at
+   `--import-households` (bench/imports.py, each in its own process).
+7. Writes docs/benchmarks.md (replacing the previous run, but keeping what was written by hand
+   below its marker) and exits non-zero when a page answered with errors.
 
-Only 127.0.0.1 is contacted. Gunicorn and locust are stopped at the end, on Ctrl-C and on error.
+Only 127.0.0.1 is contacted. Gunicorn, locust and the worker are stopped at the end, on Ctrl-C
+and on error.
 """
 
 from __future__ import annotations
