@@ -998,14 +998,19 @@ class Bench:
             f"{self.args.run_time} per page after a short warm-up. Read pages are offered "
             f"{self.args.rate:g} requests/s in total (each user paced to "
             f"{self.args.rate / self.users:g}/s), the district funnel "
-            f"{self.args.funnel_rate:g}/s; `/healthz` is driven as fast as it answers. When the "
+            f"{self.args.funnel_rate:g}/s, the district dashboard {self.args.dashboard_rate:g}/s, "
+            f"submissions {self.args.submit_rate:g}/s; `/healthz` is driven as fast as it "
+            "answers. When the "
             "server cannot keep up with the rate offered, users wait for answers and the "
             "achieved rate is below the offered one: that is the page's ceiling here.",
             "- Issue list: the first page of a random street's public issues (one request in "
             "five asks for page 2 to 10). Issue detail: a random public issue of the district, "
             "anonymous. Staff queue: a member of the first street's government office, logged "
             "in through `/accounts/login/` by every user before measuring (logins are not "
-            "counted), first page sorted by deadline. Funnel: the district, current quarter.",
+            "counted), first page sorted by deadline. Funnel: the district, current quarter. "
+            "Dashboard: `/areas/<district>/dashboard/`, anonymous, current quarter (its cached "
+            "median expires every ten minutes). Submissions: see below. Meeting page and "
+            "ballot: listed, not measured until deliberation has meetings.",
             "- Queries per page: Django's test client with `CaptureQueriesContext` in the "
             "orchestrator, one request at a time on the idle machine. Alone ms is the whole "
             "request through the test client (median), DB ms the part spent waiting for "
