@@ -244,7 +244,7 @@ def report(result: dict, street_name: str) -> list[str]:
         "",
         "| What | Seconds | Limit it is compared with |",
         "| --- | ---: | --- |",
-        f"| Publish (the resident-facing request's share) | {result['publish_ms'] / 1000:.3f} | — |",
+        f"| Publish (the staff member's request's share) | {result['publish_ms'] / 1000:.3f} | — |",
         f"| Every inbox row written ({result['delivered']:,} of {result['recipients']:,}) | "
         f"{seconds:.1f} | target < {result['target_seconds']} s; bare SQL below |",
     ]

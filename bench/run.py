@@ -956,7 +956,7 @@ class Bench:
             f"- **Date:** {self.started_at:%Y-%m-%d %H:%M %Z}",
             f"- **Code:** {_commit()}",
             f"- **Whole run:** {self._elapsed()} (data, query counts, "
-            f"{len(self.pages)} load runs of {self.args.run_time})",
+            f"{sum(1 for page in self.pages if page.result)} load runs of {self.args.run_time})",
             "",
             "## Machine",
             "",
@@ -974,7 +974,8 @@ class Bench:
             f"- **Load from others:** the machine is shared with other engineers. Load average "
             f"(1 min) {self.load_before[0]:.2f} when the run began and "
             f"{os.getloadavg()[0]:.2f} when it ended; every load run waits for the CPU to be "
-            "under 20 % busy first, but what others start during a run is in its figures.",
+            f"under 20 % busy first (for {self.args.idle_wait:g} s at most), but what others "
+            "run during a load run is in its figures.",
             "",
             "## Data",
             "",
@@ -1230,7 +1231,7 @@ class Bench:
                 reasons.append(f"{r['failures']} requests failed")
             alone, db = statistics.median(page.alone_ms), statistics.median(page.db_ms)
             where = (
-                f" Alone on the idle machine one request takes {alone:.0f} ms, {db:.0f} ms of it "
+                f" Alone (one request at a time) it takes {alone:.0f} ms, {db:.0f} ms of it "
                 f"in PostgreSQL ({_span(page.queries)} queries)"
             )
             if _worth_a_plan(page):
