@@ -66,11 +66,14 @@ screenshots: install .env messages
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/browser -q
 
 # Latency, throughput and queries per page on a full-size district, on the local PostgreSQL
-# (database portal_bench) and Redis; writes docs/benchmarks.md. About five minutes on two
-# cores the first time (building the data), three and a half when it is already there.
-# Then it imports a community's workbook of 10,000 and of 100,000 households (bench/imports.py,
-# a few minutes more). Smaller or shorter:
+# (database portal_bench) and Redis; writes docs/benchmarks.md. Reads, issue submission (text,
+# then one photo), the district dashboard, each beside the machine's own limits measured in the
+# same run (/healthz under the same gunicorn, each page's bare SQL replayed with psycopg,
+# PostgreSQL's single-row commit rate); then the points ledger, a notice fanned out to 30,000
+# residents by a real Celery worker, and a community's workbook of 10,000 and of 100,000
+# households (bench/imports.py). About fifteen minutes on two idle cores. Smaller or shorter:
 # make bench BENCH_ARGS="--issues 50000 --run-time 15s --import-households 10000"
+# Options (worker class, rates, pages, another database): python -m bench.run --help
 bench: install .env messages
 	$(PY) -m bench.run $(BENCH_ARGS)
 

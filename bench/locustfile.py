@@ -5,7 +5,9 @@
 
 Tags: issue_list (a street's public issue list), issue_detail (a public issue), staff_queue
 (the queue of a member of street staff, who logs in through /accounts/login/ first),
-funnel (the district's funnel) and healthz (the framework ceiling).
+funnel (the district's funnel), healthz (the framework ceiling), dashboard, meeting and ballot
+(a random path of BENCH_PATHS), submit_text and submit_photo (a resident's report through the
+real form: GET the form, POST it with its CSRF token and submission key, with one photo or none).
 
 `bench.run` passes what the pages need through the environment:
 
@@ -13,6 +15,12 @@ funnel (the district's funnel) and healthz (the framework ceiling).
     BENCH_DISTRICT       the district code                     (funnel)
     BENCH_ISSUE_IDS      a file with one public issue id a line (issue_detail)
     BENCH_USERNAME, BENCH_PASSWORD  the street-staff account   (staff_queue)
+    BENCH_PATHS          a file with one path a line            (dashboard, meeting, ballot)
+    BENCH_SESSIONS       a file with one resident session id a line (submit_*): each user takes
+                         one, so no login (and no login rate limit) is involved
+    BENCH_SUBMIT_AREA, BENCH_CATEGORY  the resident's building code and a category code
+    BENCH_PHOTO          a JPEG file                            (submit_photo)
+    BENCH_RUN            a tag put in every submitted title, to count what was stored
     BENCH_RATE           requests per second per user; 0 (default) sends the next request
                          as soon as the last one is answered
 
@@ -26,7 +34,8 @@ from __future__ import annotations
 import os
 import random
 import re
-from http.cookiejar import DefaultCookiePolicy
+from http.cookiejar import Cookie, DefaultCookiePolicy
+from pathlib import Path
 
 from locust import FastHttpUser, constant, constant_throughput, events, tag, task
 
@@ -46,8 +55,25 @@ def _issue_ids() -> list[int]:
         return [int(line) for line in handle if line.strip()]
 
 
+def _lines(variable: str) -> list[str]:
+    path = os.environ.get(variable)
+    if not path:
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
 ISSUE_IDS = _issue_ids()
+PATHS = _lines("BENCH_PATHS")
+SESSIONS = _lines("BENCH_SESSIONS")
+SUBMIT_AREA = os.environ.get("BENCH_SUBMIT_AREA", "")
+CATEGORY = os.environ.get("BENCH_CATEGORY", "")
+RUN = os.environ.get("BENCH_RUN", "bench")
+PHOTO = Path(os.environ["BENCH_PHOTO"]).read_bytes() if os.environ.get("BENCH_PHOTO") else b""
+SUBMISSION_KEY_INPUT = re.compile(r'name="submission_key" value="([^"]+)"')
+SUBMIT_TAGS = {"submit_text", "submit_photo"}
 _logged_in = 0
+_sessions_taken = 0
 
 
 class LoopbackCookiePolicy(DefaultCookiePolicy):
@@ -69,8 +95,15 @@ class PortalUser(FastHttpUser):
     concurrency = 1
 
     def on_start(self) -> None:
+        global _sessions_taken
         self.client.cookiejar.set_policy(LoopbackCookiePolicy())
-        if "staff_queue" not in _selected_tags(self.environment):
+        tags = _selected_tags(self.environment)
+        if tags & SUBMIT_TAGS:
+            session = SESSIONS[_sessions_taken % len(SESSIONS)]
+            _sessions_taken += 1
+            self.client.cookiejar.set_cookie(_cookie("sessionid", session))
+            self.submitted = 0
+        if "staff_queue" not in tags:
             return
         self._log_in()
 
@@ -125,10 +158,100 @@ class PortalUser(FastHttpUser):
     def funnel(self) -> None:
         self._get(f"/areas/{DISTRICT}/funnel/", "funnel")
 
+    @tag("dashboard")
+    @task
+    def dashboard(self) -> None:
+        self._get(random.choice(PATHS), "dashboard")
+
+    # Meetings (deliberation/) are being built: bench.run gives these paths once the meetings
+    # app has a meeting in the district, and skips both pages with a note until then.
+    @tag("meeting")
+    @task
+    def meeting(self) -> None:
+        self._get(random.choice(PATHS), "meeting")
+
+    @tag("ballot")
+    @task
+    def ballot(self) -> None:
+        self._get(random.choice(PATHS), "ballot")
+
+    @tag("submit_text")
+    @task
+    def submit_text(self) -> None:
+        self._submit(photo=False, name="issue submission (text)")
+
+    @tag("submit_photo")
+    @task
+    def submit_photo(self) -> None:
+        self._submit(photo=True, name="issue submission (photo)")
+
+    def _submit(self, *, photo: bool, name: str) -> None:
+        """What a resident's browser does: load the form, send it, follow nothing further."""
+        with self.client.get(
+            "/issues/report/",
+            name="report form",
+            allow_redirects=False,
+            catch_response=True,
+        ) as form:
+            token = CSRF_INPUT.search(form.text or "")
+            key = SUBMISSION_KEY_INPUT.search(form.text or "")
+            if form.status_code != 200 or token is None or key is None:
+                form.failure(f"report form: HTTP {form.status_code}, no token or key")
+                return
+        self.submitted += 1
+        fields = {
+            "csrfmiddlewaretoken": token[1],
+            "submission_key": key[1],
+            "title": f"{RUN} 路灯不亮 {self.submitted}",
+            "description": "三号楼门口的路灯从昨晚起就不亮了，晚上出入很不方便。",
+            "category": CATEGORY,
+            "area": SUBMIT_AREA,
+        }
+        body, content_type = _multipart(fields, [("photos", "lamp.jpg", PHOTO)] if photo else [])
+        with self.client.post(
+            "/issues/report/",
+            data=body,
+            headers={
+                "Content-Type": content_type,
+                "Referer": self.host + "/issues/report/",
+            },
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or "/issues/" not in (
+                response.headers.get("Location") or ""
+            ):
+                response.failure(f"HTTP {response.status_code}, not a redirect to the issue")
+
     @tag("healthz")
     @task
     def healthz(self) -> None:
         self._get("/healthz", "healthz")
+
+
+def _cookie(name: str, value: str) -> Cookie:
+    return Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True, True, None,
+                  False, None, None, {})  # fmt: skip
+
+
+def _multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = "----bench" + os.urandom(12).hex()
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, filename, content in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @events.test_start.add_listener
@@ -138,5 +261,11 @@ def _check(environment, **kwargs) -> None:
         raise SystemExit("BENCH_STREETS is empty.")
     if "issue_detail" in tags and not ISSUE_IDS:
         raise SystemExit("BENCH_ISSUE_IDS names no issue.")
+    if tags & {"dashboard", "meeting", "ballot"} and not PATHS:
+        raise SystemExit("BENCH_PATHS names no path.")
+    if tags & SUBMIT_TAGS and not (SESSIONS and SUBMIT_AREA and CATEGORY):
+        raise SystemExit("BENCH_SESSIONS, BENCH_SUBMIT_AREA and BENCH_CATEGORY are needed.")
+    if "submit_photo" in tags and not PHOTO:
+        raise SystemExit("BENCH_PHOTO is needed for submit_photo.")
     if "staff_queue" in tags and not (USERNAME and PASSWORD):
         raise SystemExit("BENCH_USERNAME and BENCH_PASSWORD are needed for the staff queue.")

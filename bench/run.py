@@ -1,24 +1,39 @@
-"""`make bench`: latency, throughput and queries of four pages on a full-size district.
+"""`make bench`: latency, throughput and queries of the portal's pages on a full-size district,
+each beside the machine's own limits measured in the same run.
 
-    python -m bench.run                                  # everything, about five minutes
+    python -m bench.run                                  # everything, about fifteen minutes
     python -m bench.run --issues 50000 --run-time 20s    # smaller and shorter
     python -m bench.run --pages issue_list,funnel        # only some pages
+    python -m bench.run --reuse-data --pages issue_list,healthz --worker-class gthread \
+        --workers 2 --threads 4 --fanout-residents 0 --import-households 0 --skip-ledger
+    python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/portal_bench_mine \
+        --redis-url redis://127.0.0.1:6379/4             # a database and Redis of your own
 
 1. Prepares the database `portal_bench` on the local PostgreSQL (created if missing): migrate,
    `seed_demo --scale` (kept if already there), `bench.seed_issues` up to `--issues` issues,
-   `recount_funnel --fix`, then VACUUM ANALYZE.
-2. Starts the portal under gunicorn on 127.0.0.1 (a free port), DEBUG off, with a member of
-   street staff to log in as.
-3. Counts the queries of each page with Django's test client, then loads each page alone with
-   locust (headless, `--users` users, `--run-time` each). Read pages are offered `--rate`
-   requests per second in total, the district funnel `--funnel-rate`, and /healthz (the
-   framework ceiling) as many as the machine answers.
-4. Imports a community's workbook at 10,000 and 100,000 households (`bench/imports.py`, each in
-   its own process): dry run and import times, and peak memory.
-5. Writes docs/benchmarks.md (replacing the previous run) and exits non-zero when a page
-   answered with errors.
+   `recount_funnel --fix`, then VACUUM ANALYZE (`--reuse-data` skips all of it).
+2. Starts the portal under gunicorn on 127.0.0.1 (a free port; `--workers`, `--worker-class`,
+   `--threads`), DEBUG off, with a member of street staff and a verified resident.
+3. Counts the queries of each page with Django's test client (capturing the statements for
+   step 5), then loads each page alone with locust (headless, `--users` users, `--run-time`
+   each): the public issue list, an issue, the staff queue, the district funnel and governance
+   dashboard, issue submission through the real form (text, then one photo; what was stored is
+   counted afterwards), the meeting page and ballot (skipped with a note until deliberation has
+   meetings: `_meeting_paths`), and /healthz (the framework ceiling) as fast as it answers.
+   Each run records the CPU that gunicorn and the benchmark's PostgreSQL backends spent per
+   request, the steadiest figure on a shared machine.
+4. Waits (at most `--idle-wait` seconds) for the machine to be idle before each run.
+5. The limits (bench/ceilings.py): each read page's statements replayed with psycopg alone and
+   from as many connections as gunicorn serves at once (database ceiling), and PostgreSQL's
+   single-row commit rate from 1 and N connections (write ceiling).
+6. The points ledger (bench/ledger.py), a notice fanned out to `--fanout-residents` residents
+   by a real Celery worker (bench/fanout.py), a community's workbook imported at
+   `--import-households` (bench/imports.py, each in its own process).
+7. Writes docs/benchmarks.md (replacing the previous run, but keeping what was written by hand
+   below its marker) and exits non-zero when a page answered with errors.
 
-Only 127.0.0.1 is contacted. Gunicorn and locust are stopped at the end, on Ctrl-C and on error.
+Only 127.0.0.1 is contacted. Gunicorn, locust and the worker are stopped at the end, on Ctrl-C
+and on error.
 """
 
 from __future__ import annotations
@@ -45,13 +60,19 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import imports, ledger, weight
+from bench import ceilings, fanout, imports, ledger, weight
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
 STAFF_USERNAME = "bench-street-staff"
+RESIDENT_USERNAME = "bench-resident"
 READ_TARGET_P95_MS = 100
+SUBMIT_TARGET_P95_MS = 150
 FUNNEL_TARGET_P95_MS = 1000
+# A page is "close to the machine" when it takes at most this many times its bare SQL.
+BARE_SQL_FACTOR = 3
+SUBMIT_TAGS = ("submit_text", "submit_photo")
+MEETING_TAGS = ("meeting", "ballot")
 # A paced run counts as "at the rate" when it reached this share of the requests offered.
 RATE_TOLERANCE = 0.95
 
@@ -70,11 +91,41 @@ class Page:
     slowest_ms: float = 0.0
     slowest_sql: str = ""
     result: dict | None = None
+    # The statements of each sampled request, replayed with psycopg for the database ceiling.
+    sql_pages: list[list[str]] = field(default_factory=list)
+    bare: dict | None = None  # bare SQL: one connection alone, and all connections at once
+    http_alone_ms: float = 0.0  # one request at a time to gunicorn, median
+    skipped: str = ""  # why the page was not measured (e.g. its app has no data yet)
+    stored: dict | None = None  # submissions: what the database holds afterwards
+    post_queries: int = 0  # submissions: queries of one POST
+
+    @property
+    def writes(self) -> bool:
+        return self.tag in SUBMIT_TAGS
+
+
+ALL_PAGES = (
+    "issue_list",
+    "issue_detail",
+    "staff_queue",
+    "funnel",
+    "dashboard",
+    "submit_text",
+    "submit_photo",
+    "meeting",
+    "ballot",
+    "healthz",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the portal on a full-size district.")
     parser.add_argument("--database-url", default=DEFAULT_DB)
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/1",
+        help="Redis for the cache and broker (a database number of its own).",
+    )
     parser.add_argument("--district-code", default="429999")
     parser.add_argument("--issues", type=int, default=200_000, help="Issues in the district.")
     parser.add_argument("--users", type=int, default=20, help="Locust users (default 20).")
@@ -88,11 +139,57 @@ def main(argv: list[str] | None = None) -> int:
         default=10,
         help="Requests/s offered to the district funnel (10).",
     )
+    parser.add_argument(
+        "--dashboard-rate",
+        type=float,
+        default=10,
+        help="Requests/s offered to the district dashboard (10).",
+    )
+    parser.add_argument(
+        "--submit-rate",
+        type=float,
+        default=75,
+        help="Submissions/s offered (75); each is a GET of the form and a POST, so 150 req/s.",
+    )
     parser.add_argument("--workers", type=int, default=3, help="Gunicorn workers (3).")
     parser.add_argument(
+        "--worker-class",
+        default="sync",
+        help="Gunicorn worker class (sync; gthread with --threads).",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="Threads per gunicorn worker (gthread only)."
+    )
+    parser.add_argument(
         "--pages",
-        default="issue_list,issue_detail,staff_queue,funnel,healthz",
-        help="Comma-separated subset of issue_list, issue_detail, staff_queue, funnel, healthz.",
+        default=",".join(ALL_PAGES),
+        help=f"Comma-separated subset of {', '.join(ALL_PAGES)}.",
+    )
+    parser.add_argument(
+        "--fanout-residents",
+        type=int,
+        default=30_000,
+        help="Residents of the street the fan-out notice goes to (30000; 0 skips the fan-out).",
+    )
+    parser.add_argument(
+        "--ceiling-seconds",
+        type=float,
+        default=5,
+        help="Seconds for each bare-SQL replay and commit-rate measurement (5).",
+    )
+    parser.add_argument(
+        "--skip-ledger", action="store_true", help="Do not measure the points ledger."
+    )
+    parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="Skip migrate, seeding, recount and VACUUM: the database was prepared by a run before.",
+    )
+    parser.add_argument(
+        "--idle-wait",
+        type=float,
+        default=180,
+        help="Longest wait, in seconds, for the shared machine to be idle before a run (180).",
     )
     parser.add_argument(
         "--import-households",
@@ -111,6 +208,7 @@ class Bench:
         self.args = args
         self.started = time.monotonic()
         self.started_at = datetime.datetime.now().astimezone()
+        self.load_before = os.getloadavg()
         self.tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
         self.children: list[subprocess.Popen] = []
         self.timings: list[tuple[str, float]] = []
@@ -126,7 +224,7 @@ class Bench:
             "STATIC_MANIFEST": "false",
             "STATIC_ROOT": str(self.tmp / "static"),
             "MEDIA_ROOT": str(self.tmp / "media"),
-            "REDIS_URL": "redis://127.0.0.1:6379/1",
+            "REDIS_URL": args.redis_url,
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
@@ -137,6 +235,31 @@ class Bench:
             Page("issue_detail", "issue detail", "Issue detail", 100, args.rate),
             Page("staff_queue", "staff queue", "Staff queue of street staff", 100, args.rate),
             Page("funnel", "funnel", "Funnel of the district", 1000, args.funnel_rate),
+            Page(
+                "dashboard",
+                "dashboard",
+                "Governance dashboard of the district",
+                FUNNEL_TARGET_P95_MS,
+                args.dashboard_rate,
+            ),
+            Page(
+                "submit_text",
+                "issue submission (text)",
+                "Issue submission, text only",
+                SUBMIT_TARGET_P95_MS,
+                args.submit_rate,
+            ),
+            Page(
+                "submit_photo",
+                "issue submission (photo)",
+                "Issue submission with one photo",
+                SUBMIT_TARGET_P95_MS,
+                args.submit_rate,
+            ),
+            # Meetings are being built in deliberation/; `_meeting_paths` finds their pages
+            # once the app has a meeting in the district, and the two rows say so until then.
+            Page("meeting", "meeting", "Meeting page", READ_TARGET_P95_MS, args.rate),
+            Page("ballot", "ballot", "Ballot of a meeting", READ_TARGET_P95_MS, args.rate),
             Page("healthz", "healthz", "Framework ceiling: /healthz", None, 0),
         ]
         unknown = wanted - {page.tag for page in pages}
@@ -151,7 +274,8 @@ class Bench:
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             os.environ.update(self.env)
-            self._prepare_database()
+            if not self.args.reuse_data:
+                self._prepare_database()
             self._setup_django()
             (self.tmp / "static").mkdir(exist_ok=True)
             self._prepare_accounts_and_samples()
@@ -162,9 +286,23 @@ class Bench:
                 self._load(page, host)
             self._stop_children()
             self._wait_until_idle()
-            started = time.monotonic()
-            self.ledger = ledger.measure()
-            self._step("points ledger: awards and commit ceiling", started)
+            self._measure_ceilings()
+            if not self.args.skip_ledger:
+                started = time.monotonic()
+                self.ledger = ledger.measure()
+                self._step("points ledger: awards and commit ceiling", started)
+            if self.args.fanout_residents:
+                self._wait_until_idle()
+                started = time.monotonic()
+                self.fanout = fanout.measure(
+                    street=self.staff_street,
+                    by=self.staff,
+                    env=self.env,
+                    root=ROOT,
+                    residents=self.args.fanout_residents,
+                    tmp=self.tmp,
+                )
+                self._step("notice fan-out", started)
             sizes = [int(size) for size in self.args.import_households.split(",") if int(size)]
             if sizes:
                 started = time.monotonic()
@@ -320,8 +458,79 @@ class Bench:
                 page.sample_paths = ["/staff/issues/"] * 5
             elif page.tag == "funnel":
                 page.sample_paths = [f"/areas/{self.district.code}/funnel/"] * 5
+            elif page.tag == "dashboard":
+                page.sample_paths = [f"/areas/{self.district.code}/dashboard/"] * 5
+            elif page.tag in SUBMIT_TAGS:
+                page.sample_paths = ["/issues/report/"] * 3
+            elif page.tag in MEETING_TAGS:
+                page.sample_paths, page.skipped = self._meeting_paths(page.tag)
             else:
                 page.sample_paths = ["/healthz"] * 5
+        if any(page.tag in SUBMIT_TAGS for page in self.pages):
+            self._prepare_resident()
+
+    def _meeting_paths(self, tag: str) -> tuple[list[str], str]:
+        """Sample paths of the meeting page and of its ballot, or why there are none.
+
+        TO ADD when deliberation's meetings land: pick up to ten meetings of the district
+        (scoped as the public sees them) and return their page (`meeting`) or ballot
+        (`ballot`) paths; the locust tasks of the same names already read them. A ballot needs
+        a logged-in voter: give the page a session like the submissions do (`_sessions`)."""
+        from django.apps import apps
+
+        try:
+            apps.get_model("deliberation", "Meeting")
+        except LookupError:
+            return [], "not measured: deliberation has no meetings yet (being built)"
+        return [], "not measured: bench.run does not know the meeting pages yet (`_meeting_paths`)"
+
+    def _prepare_resident(self) -> None:
+        """A verified resident of a building of the first street, with one session per locust
+        user (no login, so allauth's login rate limit is not what is measured), a category,
+        and a phone-sized photo."""
+        from django.test import Client
+
+        from communities.models import Area, Household, Residency, User
+        from deliberation.models import Category
+
+        resident, _ = User.objects.get_or_create(
+            username=RESIDENT_USERNAME, defaults={"full_name": "基准测试居民"}
+        )
+        resident.set_unusable_password()
+        resident.save(update_fields=["password"])
+        home = (
+            Household.objects.filter(building__path__startswith=self.staff_street.path)
+            .select_related("building")
+            .order_by("pk")
+            .first()
+        )
+        Residency.objects.get_or_create(
+            user=resident,
+            household=home,
+            defaults={
+                "relation": Residency.Relation.OWNER,
+                "status": Residency.Status.VERIFIED,
+            },
+        )
+        self.resident = resident
+        self.submit_area = home.building.code
+        assert Area.objects.filter(code=self.submit_area).exists()
+        self.category = (
+            Category.objects.filter(active=True, is_public=True, is_mediation=False)
+            .order_by("position")
+            .values_list("code", flat=True)
+            .first()
+        )
+        sessions = []
+        for _index in range(self.users):
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(resident)
+            sessions.append(client.cookies["sessionid"].value)
+        self.sessions_file = self.tmp / "sessions.txt"
+        self.sessions_file.write_text("\n".join(sessions) + "\n", encoding="utf-8")
+        self.photo_file = self.tmp / "lamp.jpg"
+        self.photo_file.write_bytes(_phone_photo())
+        self.run_tag = "bench-" + secrets.token_hex(3)
 
     # 3a. Queries per page --------------------------------------------------------------------
 
@@ -335,8 +544,16 @@ class Bench:
         staff = Client(HTTP_HOST="127.0.0.1")
         staff.force_login(self.staff)
         self.staff_session = staff.cookies["sessionid"].value
+        resident = None
+        if hasattr(self, "resident"):
+            resident = Client(HTTP_HOST="127.0.0.1")
+            resident.force_login(self.resident)
+        self.clients = {"anonymous": anonymous, "staff": staff, "resident": resident}
         for page in self.pages:
-            client = staff if page.tag == "staff_queue" else anonymous
+            if page.skipped:
+                print(f"  {page.title}: {page.skipped}")
+                continue
+            client = self._client_for(page)
             client.get(page.sample_paths[0])  # warm: imports, templates, content types
             for path in page.sample_paths:
                 began = time.perf_counter()
@@ -346,6 +563,7 @@ class Bench:
                 if response.status_code != 200:
                     raise SystemExit(f"{path} answered {response.status_code} to the test client.")
                 times = [float(query["time"]) * 1000 for query in captured.captured_queries]
+                page.sql_pages.append([query["sql"] for query in captured.captured_queries])
                 page.queries.append(len(times))
                 page.db_ms.append(sum(times))
                 if times and max(times) > page.slowest_ms:
@@ -360,9 +578,45 @@ class Bench:
             )
             if page.slowest_ms > 10:
                 print(f"    slowest: {page.slowest_sql[:400]}")
+            if page.writes:
+                self._count_submission_queries(page, client)
         self._weigh_pages(anonymous, staff)
         connection.close()
         self._step("queries per page", started)
+
+    def _client_for(self, page: Page):
+        if page.tag == "staff_queue":
+            return self.clients["staff"]
+        if page.writes:
+            return self.clients["resident"]
+        return self.clients["anonymous"]
+
+    def _count_submission_queries(self, page: Page, client) -> None:
+        """The queries of one POST of the form, through the test client (the form's own GET is
+        what was counted above)."""
+        import uuid
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        data = {
+            "title": f"{self.run_tag} 查询计数",
+            "description": "基准测试：计算一次提交的查询数。",
+            "category": self.category,
+            "area": self.submit_area,
+            "submission_key": str(uuid.uuid4()),
+        }
+        if page.tag == "submit_photo":
+            data["photos"] = SimpleUploadedFile(
+                "lamp.jpg", self.photo_file.read_bytes(), "image/jpeg"
+            )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/issues/report/", data)
+        if response.status_code != 302:
+            raise SystemExit(f"The report form answered {response.status_code} to a POST.")
+        page.post_queries = len(captured)
+        print(f"    one POST: {page.post_queries} queries")
 
     def _weigh_pages(self, anonymous, staff) -> None:
         from django.conf import settings
@@ -378,7 +632,7 @@ class Bench:
                     page.sample_paths[0],
                 )
                 for page in self.pages
-                if page.tag != "healthz"
+                if page.tag != "healthz" and not page.skipped and not page.writes
             ],
         ]
         self.weights = []
@@ -403,6 +657,10 @@ class Bench:
             f"127.0.0.1:{port}",
             "--workers",
             str(self.args.workers),
+            "--worker-class",
+            self.args.worker_class,
+            "--threads",
+            str(self.args.threads),
             "--timeout",
             "60",
             "--graceful-timeout",
@@ -412,7 +670,7 @@ class Bench:
             "--error-logfile",
             str(self.gunicorn_log),
         ]
-        print(f"$ gunicorn on 127.0.0.1:{port} with {self.args.workers} workers")
+        print(f"$ gunicorn on 127.0.0.1:{port} with {self._server()}")
         self.gunicorn = subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
         self.children.append(self.gunicorn)
         deadline = time.monotonic() + 30
@@ -437,9 +695,7 @@ class Bench:
 
     def _warm(self, page: Page, host: str) -> None:
         """A few requests per worker first: imports, templates, connections, PostgreSQL cache."""
-        headers = {"Host": "127.0.0.1"}
-        if page.tag == "staff_queue":
-            headers["Cookie"] = f"sessionid={self.staff_session}"
+        headers = self._headers(page)
         until = time.monotonic() + 20
         for index in range(3 * self.args.workers):
             if time.monotonic() > until:
@@ -452,9 +708,45 @@ class Bench:
             except urllib.error.URLError as error:
                 print(f"  warm-up {path}: {error}")
 
-    def _wait_until_idle(self, limit: float = 180) -> None:
+    def _headers(self, page: Page) -> dict:
+        headers = {"Host": "127.0.0.1"}
+        if page.tag == "staff_queue":
+            headers["Cookie"] = f"sessionid={self.staff_session}"
+        elif page.writes:
+            headers["Cookie"] = f"sessionid={self.clients['resident'].cookies['sessionid'].value}"
+        return headers
+
+    def _alone_over_http(self, page: Page, host: str, count: int = 20) -> None:
+        """One request at a time to gunicorn on the idle machine: the page's own latency, to
+        set beside its bare SQL (for a submission, the GET of the form)."""
+        headers = self._headers(page)
+        times = []
+        for index in range(count):
+            path = page.sample_paths[index % len(page.sample_paths)]
+            request = urllib.request.Request(host + path, headers=headers)
+            began = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+            except urllib.error.URLError:
+                continue
+            times.append((time.perf_counter() - began) * 1000)
+        page.http_alone_ms = statistics.median(times) if times else 0.0
+
+    def _stored_submissions(self, page: Page) -> dict:
+        from deliberation.models import Issue, IssuePhoto
+
+        issues = Issue.objects.filter(title__startswith=f"{self.run_tag}-{page.tag} ")
+        return {
+            "issues": issues.count(),
+            "photos": IssuePhoto.objects.filter(issue__in=issues).count(),
+            "distinct_keys": issues.values("submission_key").distinct().count(),
+        }
+
+    def _wait_until_idle(self, limit: float | None = None) -> None:
         """Requests a slow page left queued keep gunicorn and PostgreSQL busy after locust
         stops; the next page must not pay for them."""
+        limit = self.args.idle_wait if limit is None else limit
         began = time.monotonic()
         while time.monotonic() - began < limit:
             before = _cpu_times()
@@ -466,11 +758,29 @@ class Bench:
             print(f"  waited {waited:.0f} s for the machine to be idle")
 
     def _load(self, page: Page, host: str) -> None:
+        if page.skipped:
+            print(f"  {page.title}: {page.skipped}")
+            return
         started = time.monotonic()
         self._wait_until_idle()
         self._warm(page, host)
+        self._alone_over_http(page, host)
         prefix = self.tmp / page.tag
+        extra = {}
+        if page.sample_paths and page.tag in ("dashboard", *MEETING_TAGS):
+            paths_file = self.tmp / f"{page.tag}_paths.txt"
+            paths_file.write_text("\n".join(page.sample_paths) + "\n", encoding="utf-8")
+            extra["BENCH_PATHS"] = str(paths_file)
+        if page.writes:
+            extra.update(
+                BENCH_SESSIONS=str(self.sessions_file),
+                BENCH_SUBMIT_AREA=self.submit_area,
+                BENCH_CATEGORY=self.category,
+                BENCH_PHOTO=str(self.photo_file),
+                BENCH_RUN=f"{self.run_tag}-{page.tag}",
+            )
         env = {
+            **extra,
             **self.env,
             "BENCH_RATE": str(page.rate / self.users if page.rate else 0),
             "BENCH_STREETS": ",".join(self.streets),
@@ -510,6 +820,8 @@ class Bench:
             f"({offered})"
         )
         log = self.tmp / f"{page.tag}.log"
+        load_before = os.getloadavg()[0]
+        app_before, db_before = self._our_cpu()
         cpu_before = _cpu_times()
         with open(log, "w", encoding="utf-8") as out:
             process = subprocess.Popen(
@@ -529,11 +841,27 @@ class Bench:
                 _stop(process)
                 self.children.remove(process)
         busy = _cpu_busy(cpu_before, _cpu_times())
+        app_after, db_after = self._our_cpu()
         text = log.read_text(errors="replace")
         page.result = _parse_stats(prefix, page.name)
         page.result["cpu_busy"] = busy
+        page.result["load"] = load_before
+        # Requests the server answered, whether locust counted them or not (stats are reset
+        # after the staff logins): the CPU per request is an upper bound when some went uncounted.
+        served = max(page.result["requests"], 1)
+        page.result["app_cpu_ms"] = _cpu_spent(app_before, app_after) / served
+        page.result["db_cpu_ms"] = _cpu_spent(db_before, db_after) / served
         page.result["cpu_warning"] = "CPU usage" in text and "above" in text
         page.result["failure_messages"] = _parse_failures(prefix)
+        if page.writes:
+            page.result["form"] = _parse_stats(prefix, "report form")
+            self._wait_until_idle()
+            page.stored = self._stored_submissions(page)
+            accepted = page.result["requests"] - page.result["failures"]
+            print(
+                f"  stored {page.stored['issues']} issues ({page.stored['photos']} photos) for "
+                f"{accepted} accepted submissions"
+            )
         if page.result["requests"] == 0:
             print(text[-3000:])
             page.result["failures"] = max(page.result["failures"], 1)
@@ -542,9 +870,72 @@ class Bench:
         print(
             f"  {page.title}: p50 {r['p50']:g} ms, p95 {r['p95']:g} ms, p99 {r['p99']:g} ms, "
             f"{r['rps']:.1f} req/s, {r['failures']} failures of {r['requests']}, "
-            f"CPU {busy:.0f}% busy"
+            f"CPU {busy:.0f}% busy, {r['app_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} CPU ms/req "
+            f"(gunicorn + PostgreSQL), load {r['load']:.1f}"
         )
         self._step(f"load {page.tag}", started)
+
+    def _server(self) -> str:
+        if self.args.worker_class == "gthread":
+            return f"{self.args.workers} gthread workers × {self.args.threads} threads"
+        return f"{self.args.workers} {self.args.worker_class} workers"
+
+    def _concurrency(self) -> int:
+        """How many requests gunicorn works on at once: the database sees as many connections."""
+        threads = self.args.threads if self.args.worker_class == "gthread" else 1
+        return min(self.users, self.args.workers * threads)
+
+    def _measure_ceilings(self) -> None:
+        """Bare SQL per page and PostgreSQL's single-row commit rate, on the idle machine."""
+        started = time.monotonic()
+        seconds = self.args.ceiling_seconds
+        connections = self._concurrency()
+        for page in self.pages:
+            if page.skipped or page.writes or page.tag == "healthz" or not page.sql_pages:
+                continue
+            reads = [ceilings.replayable(statements) for statements in page.sql_pages]
+            statements = [kept for kept, _left_out in reads]
+            left_out = max(left for _kept, left in reads)
+            alone = ceilings.replay(
+                self.args.database_url, statements, seconds=seconds, connections=1
+            )
+            together = ceilings.replay(
+                self.args.database_url, statements, seconds=seconds, connections=connections
+            )
+            page.bare = {"alone": alone, "together": together, "left_out": left_out}
+            print(
+                f"  bare SQL of {page.title}: {alone['p50']:.2f} ms alone, "
+                f"{together['rate']:.0f} page-worths/s from {connections} connections"
+            )
+        self.commits = [
+            ceilings.commit_rate(self.args.database_url, seconds=seconds, connections=count)
+            for count in sorted({1, connections})
+        ]
+        for commit in self.commits:
+            print(
+                f"  single-row commits from {commit['connections']} connection(s): "
+                f"{commit['rate']:.0f}/s, p50 {commit['p50']:.2f} ms"
+            )
+        self._step("ceilings: bare SQL per page, single-row commit rate", started)
+
+    def _our_cpu(self) -> tuple[dict[int, float], dict[int, float]]:
+        """CPU seconds so far of gunicorn's processes and of the PostgreSQL backends serving
+        this benchmark's database: what this run itself costs, whatever else the shared machine
+        is doing."""
+        gunicorn = getattr(self, "gunicorn", None)
+        app = _cpu_of([gunicorn.pid, *_children_of(gunicorn.pid)]) if gunicorn else {}
+        try:
+            import psycopg
+
+            with psycopg.connect(self.args.database_url, autocommit=True) as conn:
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ).fetchall()
+            db = _cpu_of([pid for (pid,) in rows])
+        except Exception:  # a figure of the report, never a reason to fail the run
+            db = {}
+        return app, db
 
     def _stop_children(self) -> None:
         for process in reversed(self.children):
@@ -565,7 +956,7 @@ class Bench:
             f"- **Date:** {self.started_at:%Y-%m-%d %H:%M %Z}",
             f"- **Code:** {_commit()}",
             f"- **Whole run:** {self._elapsed()} (data, query counts, "
-            f"{len(self.pages)} load runs of {self.args.run_time})",
+            f"{sum(1 for page in self.pages if page.result)} load runs of {self.args.run_time})",
             "",
             "## Machine",
             "",
@@ -576,10 +967,15 @@ class Bench:
             f"{facts['shared_buffers']}, work_mem {facts['work_mem']}, default settings "
             "otherwise)",
             f"- **Python** {platform.python_version()}, **Django** {_version('django')}, "
-            f"**gunicorn** {_version('gunicorn')} ({self.args.workers} sync workers), "
+            f"**gunicorn** {_version('gunicorn')} ({self._server()}), "
             f"**locust** {_version('locust')}, **psycopg** {_version('psycopg')}",
             "- The load generator (locust), gunicorn, PostgreSQL and Redis all run on this "
             "machine and share its cores; DEBUG off, no reverse proxy, no TLS, cache in Redis.",
+            f"- **Load from others:** the machine is shared with other engineers. Load average "
+            f"(1 min) {self.load_before[0]:.2f} when the run began and "
+            f"{os.getloadavg()[0]:.2f} when it ended; every load run waits for the CPU to be "
+            f"under 20 % busy first (for {self.args.idle_wait:g} s at most), but what others "
+            "run during a load run is in its figures.",
             "",
             "## Data",
             "",
@@ -603,31 +999,46 @@ class Bench:
             f"{self.args.run_time} per page after a short warm-up. Read pages are offered "
             f"{self.args.rate:g} requests/s in total (each user paced to "
             f"{self.args.rate / self.users:g}/s), the district funnel "
-            f"{self.args.funnel_rate:g}/s; `/healthz` is driven as fast as it answers. When the "
+            f"{self.args.funnel_rate:g}/s, the district dashboard {self.args.dashboard_rate:g}/s, "
+            f"submissions {self.args.submit_rate:g}/s; `/healthz` is driven as fast as it "
+            "answers. When the "
             "server cannot keep up with the rate offered, users wait for answers and the "
             "achieved rate is below the offered one: that is the page's ceiling here.",
             "- Issue list: the first page of a random street's public issues (one request in "
             "five asks for page 2 to 10). Issue detail: a random public issue of the district, "
             "anonymous. Staff queue: a member of the first street's government office, logged "
             "in through `/accounts/login/` by every user before measuring (logins are not "
-            "counted), first page sorted by deadline. Funnel: the district, current quarter.",
+            "counted), first page sorted by deadline. Funnel: the district, current quarter. "
+            "Dashboard: `/areas/<district>/dashboard/`, anonymous, current quarter (its cached "
+            "median expires every ten minutes). Submissions: see below. Meeting page and "
+            "ballot: listed, not measured until deliberation has meetings.",
             "- Queries per page: Django's test client with `CaptureQueriesContext` in the "
             "orchestrator, one request at a time on the idle machine. Alone ms is the whole "
             "request through the test client (median), DB ms the part spent waiting for "
             "PostgreSQL (sum of query times), the slowest query the worst single one.",
             "- Latency percentiles are locust's (rounded to 2 significant figures above 100 ms). "
             "An error is any answer but HTTP 200 (redirects included) or a failed connection. "
-            "CPU busy is the whole machine during the load run.",
+            "CPU ms/req is what this run's own processes spent per request answered: gunicorn's "
+            "master and workers, and the PostgreSQL backends of the benchmark's database (from "
+            "/proc). On a shared machine it is the steadiest figure to compare runs by; "
+            "latency and throughput also depend on what others run. "
+            "CPU busy is the whole machine during the load run; load at start is the 1-minute "
+            "load average when the run began (2 cores: above 2, other work was queued for the "
+            "CPU — the machine is shared).",
             "",
             "## Results",
             "",
             "| Page | p50 ms | p95 ms | p99 ms | req/s (offered) | Errors | Queries | Alone ms | "
-            "DB ms | Slowest query ms | CPU busy | Target | Met |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
-            "| --- |",
+            "DB ms | Slowest query ms | CPU ms/req gunicorn + PostgreSQL | CPU busy | "
+            "Load at start | Target | Met |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+            "| ---: | --- | --- |",
         ]
         for page in self.pages:
             r = page.result
+            if r is None:
+                lines.append(f"| {page.title} | {page.skipped or 'not measured'} |" + " |" * 13)
+                continue
             offered = f"{page.rate:g}" if page.rate else "max"
             target = (
                 f"p95 < {page.target_p95_ms:g} ms at {page.rate:g}/s" if page.target_p95_ms else "—"
@@ -638,18 +1049,25 @@ class Bench:
                 f"{r['rps']:.1f} ({offered}) | {r['failures']} of {r['requests']:,} | "
                 f"{_span(page.queries)} | {statistics.median(page.alone_ms):.0f} | "
                 f"{statistics.median(page.db_ms):.1f} | "
-                f"{page.slowest_ms:.1f} | {r['cpu_busy']:.0f}% | {target} | "
+                f"{page.slowest_ms:.1f} | {r['app_cpu_ms']:.1f} + {r['db_cpu_ms']:.1f} | "
+                f"{r['cpu_busy']:.0f}% | {r['load']:.1f} | {target} | "
                 f"{'yes' if met else 'no' if met is False else '—'} |"
             )
-        errors = [(page, page.result["failure_messages"]) for page in self.pages]
+        errors = [(page, page.result["failure_messages"]) for page in self.pages if page.result]
         errors = [(page, messages) for page, messages in errors if messages]
         if errors:
             lines += ["", "Errors seen:", ""]
             for page, messages in errors:
                 lines += [f"- {page.title}: {message}" for message in messages[:5]]
+        lines += ["", *self._limits()]
+        lines += self._submissions()
         lines += ["", "## Reading", ""]
         lines += self._reading()
         lines += self._plans()
+        if getattr(self, "commits", None):
+            lines += ["", *self._write_ceiling()]
+        if getattr(self, "fanout", None):
+            lines += ["", *fanout.report(self.fanout, self.staff_street.name)]
         if getattr(self, "weights", None):
             lines += ["", *weight.report(self.weights)]
         if getattr(self, "ledger", None):
@@ -661,10 +1079,126 @@ class Bench:
         lines += [f"| {what} | {seconds:.1f} |" for what, seconds in self.timings]
         output = Path(self.args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        kept = _kept_notes(output)
+        output.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
+
+    def _limits(self) -> list[str]:
+        """Each page beside the limits of the machine, measured in this run."""
+        ceiling = next((page for page in self.pages if page.tag == "healthz"), None)
+        framework = ceiling.result["rps"] if ceiling and ceiling.result else 0
+        commits = max((commit["rate"] for commit in getattr(self, "commits", [])), default=0)
+        connections = self._concurrency()
+        lines = [
+            "## Each page beside the machine's limits",
+            "",
+            f"Measured in this run, on this machine. **Framework ceiling**: `/healthz` under the "
+            f"same gunicorn ({self._server()}), as fast as it answers. **Bare SQL**: the "
+            "statements the page sent (captured with `CaptureQueriesContext` while the test "
+            "client rendered each sample), replayed with psycopg and nothing else: alone on one "
+            f"connection (ms per page-worth, median) and from {connections} connections at once "
+            "(page-worths per second, the database ceiling of that page). **Page alone**: one "
+            "request at a time over HTTP to gunicorn, nothing else of this run going on (median of 20). "
+            f"Target: the page alone within {BARE_SQL_FACTOR}× its bare SQL alone. Writes are "
+            "compared with PostgreSQL's single-row commit rate from the same number of "
+            "connections (see *Write ceiling*).",
+            "",
+            "| Page | req/s under load | Framework ceiling req/s | DB ceiling req/s (bare SQL) | "
+            "Page alone ms | Bare SQL alone ms | Page ÷ bare SQL | "
+            f"Within {BARE_SQL_FACTOR}× |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for page in self.pages:
+            if page.result is None or page.tag == "healthz":
+                continue
+            r = page.result
+            if page.writes:
+                lines.append(
+                    f"| {page.title} (POST) | {r['rps']:.1f} | {framework:.0f} | "
+                    f"{commits:.0f} single-row commits/s | {page.http_alone_ms:.0f} (form GET) | "
+                    f"— | — | — ({page.post_queries} queries a POST) |"
+                )
+                continue
+            bare = page.bare
+            if not bare:
+                continue
+            alone = bare["alone"]["p50"]
+            ratio = page.http_alone_ms / alone if alone else 0
+            lines.append(
+                f"| {page.title} | {r['rps']:.1f} | {framework:.0f} | "
+                f"{bare['together']['rate']:.0f} | {page.http_alone_ms:.1f} | {alone:.2f} | "
+                f"{ratio:.1f}× | {'yes' if ratio and ratio <= BARE_SQL_FACTOR else 'no'} |"
+            )
+        left_out = [page.title for page in self.pages if page.bare and page.bare["left_out"]]
+        if left_out:
+            lines += [
+                "",
+                "Writes a read page makes (a session saved, `last_login`) are not replayed: "
+                + ", ".join(left_out)
+                + ".",
+            ]
+        return lines
+
+    def _submissions(self) -> list[str]:
+        pages = [page for page in self.pages if page.writes and page.result]
+        if not pages:
+            return []
+        lines = [
+            "",
+            "## Submissions: what was stored",
+            "",
+            "Each locust user holds a resident's session (made by the orchestrator, so the "
+            "login rate limit is not measured) and, per submission, loads `/issues/report/`, "
+            "reads its CSRF token and submission key, and posts the form (multipart; with a "
+            f"{self.photo_file.stat().st_size // 1024} KB, 1600×1200 JPEG for the photo run). "
+            f"{self.args.submit_rate:g} submissions/s are offered, that is "
+            f"{2 * self.args.submit_rate:g} requests/s (GET + POST). Afterwards the database is "
+            "asked what it holds: every accepted submission must be there once. A few more may "
+            "be stored than were counted as accepted: posts still in flight when locust stopped "
+            "its users, whose answer nobody waited for.",
+            "",
+            "| Run | Form GET p50 / p95 ms | POST p50 / p95 ms | Accepted (302) | Issues stored | "
+            "Photos stored | Distinct submission keys |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for page in pages:
+            r, form, stored = page.result, page.result.get("form") or {}, page.stored or {}
+            accepted = r["requests"] - r["failures"]
+            lines.append(
+                f"| {page.title} | {form.get('p50', 0):g} / {form.get('p95', 0):g} | "
+                f"{r['p50']:g} / {r['p95']:g} | {accepted:,} | {stored.get('issues', 0):,} | "
+                f"{stored.get('photos', 0):,} | {stored.get('distinct_keys', 0):,} |"
+            )
+        return lines
+
+    def _write_ceiling(self) -> list[str]:
+        lines = [
+            "## Write ceiling",
+            "",
+            f"PostgreSQL's single-row commit rate: `INSERT` of one row and `COMMIT`, in a loop, "
+            f"from N psycopg connections at once, {self.args.ceiling_seconds:g} s each, into a "
+            "scratch table (dropped afterwards). Default durability (`synchronous_commit` on, "
+            "fsync to the machine's disk).",
+            "",
+            "| Connections | Commits/s | p50 ms | p95 ms |",
+            "| ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {c['connections']} | {c['rate']:,.0f} | {c['p50']:.2f} | {c['p95']:.2f} |"
+            for c in self.commits
+        ]
+        best = max(c["rate"] for c in self.commits)
+        for page in self.pages:
+            if page.writes and page.result:
+                lines.append("")
+                lines.append(
+                    f"- {page.title}: {page.result['rps']:.1f} POSTs/s accepted, "
+                    f"{page.result['rps'] / best:.1%} of the commit ceiling "
+                    f"({page.post_queries} statements a submission)."
+                )
+        return lines
 
     def _verdict(self, page: Page) -> bool | None:
-        if not page.target_p95_ms:
+        if not page.target_p95_ms or page.result is None:
             return None
         r = page.result
         return (
@@ -678,7 +1212,7 @@ class Bench:
         out = []
         ceiling = next((page for page in self.pages if page.tag == "healthz"), None)
         for page in self.pages:
-            if not page.target_p95_ms:
+            if not page.target_p95_ms or page.result is None:
                 continue
             r = page.result
             share = f"{r['rps']:.0f} of the {page.rate:g} req/s offered"
@@ -697,7 +1231,7 @@ class Bench:
                 reasons.append(f"{r['failures']} requests failed")
             alone, db = statistics.median(page.alone_ms), statistics.median(page.db_ms)
             where = (
-                f" Alone on the idle machine one request takes {alone:.0f} ms, {db:.0f} ms of it "
+                f" Alone (one request at a time) it takes {alone:.0f} ms, {db:.0f} ms of it "
                 f"in PostgreSQL ({_span(page.queries)} queries)"
             )
             if _worth_a_plan(page):
@@ -862,6 +1396,74 @@ def _worth_a_plan(page: Page) -> bool:
         and page.slowest_ms >= 10
         and page.slowest_ms >= 0.3 * statistics.median(page.db_ms or [0])
     )
+
+
+KEPT_MARKER = "<!-- Below this line: written by hand, kept by make bench. -->"
+
+
+def _kept_notes(output: Path) -> str:
+    """What people wrote below the marker in the previous report (experiments, their reading)
+    is carried over; everything above it is this run's."""
+    try:
+        previous = output.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = previous.find(KEPT_MARKER)
+    return "\n" + previous[at:] if at >= 0 else ""
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process, from /proc (Linux)."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return seconds
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """Milliseconds of CPU between the two readings; a process new since `before` counts whole."""
+    return 1000 * sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _phone_photo() -> bytes:
+    """A 1600×1200 JPEG with detail in it (re-encoding a flat picture would cost nothing), about
+    what a phone's camera sends once the browser scaled it down."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(8)
+    image = Image.new("RGB", (1600, 1200), (90, 110, 130))
+    draw = ImageDraw.Draw(image)
+    for _ in range(1500):
+        x, y = rng.randrange(1600), rng.randrange(1200)
+        draw.rectangle(
+            (x, y, x + rng.randrange(5, 80), y + rng.randrange(5, 80)),
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def _raise_interrupt(signum, frame):

@@ -122,6 +122,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The rendered rows of the public issue lists are shared through the cache and dropped on every
+# change to an issue (deliberation/listing_cache.py); this bounds what no service announces (an
+# area renamed in the admin). Only with a cache every process shares.
+PUBLIC_LIST_CACHE_SECONDS = env.int("PUBLIC_LIST_CACHE_SECONDS", default=300 if REDIS_URL else 0)
 
 # --- Background work --------------------------------------------------------------------------
 

@@ -34,6 +34,14 @@ def tasks_run_in_process(request):
 
 
 @pytest.fixture(autouse=True)
+def public_lists_rendered_live(settings):
+    """Tests run in a transaction that never commits, so nothing bumps the public lists' cache
+    generation, and with Redis the cache outlives each test: lists are rendered live unless a
+    test turns the cache on (tests/deliberation/test_listing_cache.py)."""
+    settings.PUBLIC_LIST_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def media_in_a_temporary_folder(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMPORTS_ROOT = tmp_path / "imports"

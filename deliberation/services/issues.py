@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from communities.background import enqueue_after_commit
 from communities.models import Area, Household, Membership, Organization, User, ancestor_paths
 from deliberation import timeline
+from deliberation.listing_cache import public_issues_changed
 from deliberation.models import (
     Category,
     Commitment,
@@ -656,6 +657,7 @@ def _add_support(issue: Issue, user: User) -> None:
     _support, created = Support.objects.get_or_create(issue=issue, user=user)
     if created:
         Issue.objects.filter(pk=issue.pk).update(supporters_count=F("supporters_count") + 1)
+        public_issues_changed()
 
 
 @transaction.atomic
@@ -727,6 +729,7 @@ def _record(
     locked first (most callers hold the lock already), so entries of one issue are chained one
     after another, never two onto the same predecessor."""
     Issue.objects.select_for_update().filter(pk=issue.pk).values_list("pk", flat=True).get()
+    public_issues_changed()
     return timeline.append(
         IssueEvent(
             issue=issue,

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from communities.models import (
     subtree_q,
 )
 from communities.pagination import page_without_count, query_without_page
-from deliberation import selectors, services
+from deliberation import listing_cache, selectors, services
 from deliberation.filters import PublicIssueFilter, StaffQueueFilter
 from deliberation.forms.issues import (
     AssignForm,
@@ -37,6 +38,8 @@ from deliberation.forms.issues import (
 from deliberation.models import HouseholdVisit, Issue, IssueEvent, Support
 
 PAGE_SIZE = 25
+# The first pages of a public list are what people read; deeper ones are rendered each time.
+CACHED_PAGES = 20
 
 
 def reportable_areas(user):
@@ -314,13 +317,28 @@ def _refuse(request, issue, form) -> HttpResponse:
 
 
 def area_issues(request: HttpRequest, code: str) -> HttpResponse:
-    """Each area's public issues, with search in Chinese."""
+    """Each area's public issues, with search in Chinese. The rows are the same for everyone:
+    a plain list (a status and a page, no search) comes from the shared cache when it is there,
+    and its query only runs when it is not (`page` is read by the template)."""
     area = get_object_or_404(Area, code=code)
     issues = Issue.objects.public().under(area).select_related("category", "area")
     issue_filter = PublicIssueFilter(request.GET, queryset=issues)
-    page = page_without_count(
-        issue_filter.qs.order_by("-submitted_at"), request.GET.get("page"), PAGE_SIZE
+    page = SimpleLazyObject(
+        lambda: page_without_count(
+            issue_filter.qs.order_by("-submitted_at"), request.GET.get("page"), PAGE_SIZE
+        )
     )
+    rows_key = None
+    number = request.GET.get("page", "1")
+    if (
+        listing_cache.cache_seconds()
+        and set(request.GET) <= {"status", "page"}
+        and number.isdigit()
+        and 0 < int(number) <= CACHED_PAGES
+        and issue_filter.is_valid()
+    ):
+        status = issue_filter.form.cleaned_data.get("status") or ""
+        rows_key = f"{listing_cache.generation()}:{status}:{int(number)}"
     return render(
         request,
         "deliberation/area_issues.html",
@@ -330,6 +348,8 @@ def area_issues(request: HttpRequest, code: str) -> HttpResponse:
             "filter": issue_filter,
             "page": page,
             "query_string": query_without_page(request),
+            "rows_key": rows_key,
+            "rows_cache_seconds": listing_cache.cache_seconds(),
         },
     )
 
