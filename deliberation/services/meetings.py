@@ -178,7 +178,11 @@ def change_consultation_matter(
     description: str = "",
 ) -> ConsultationMatter:
     """Change an entry of the catalogue; meetings already planned keep their matter."""
-    matter = ConsultationMatter.objects.select_for_update().select_related("area").get(pk=matter.pk)
+    matter = (
+        ConsultationMatter.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=matter.pk)
+    )
     require(by, "deliberation.keep_catalogue", matter.area)
     fields = _clean_matter(
         area=matter.area,
@@ -201,7 +205,11 @@ def change_consultation_matter(
 def remove_consultation_matter(*, matter: ConsultationMatter, by: User) -> None:
     """Take a matter out of the catalogue. Meetings held on it keep their record; they simply
     no longer name a catalogue entry."""
-    matter = ConsultationMatter.objects.select_for_update().select_related("area").get(pk=matter.pk)
+    matter = (
+        ConsultationMatter.objects.select_for_update(of=("self",))
+        .select_related("area")
+        .get(pk=matter.pk)
+    )
     require(by, "deliberation.keep_catalogue", matter.area)
     matter.delete()
 
