@@ -84,7 +84,7 @@ class Period:
                 year, month = key.split("-")
                 if 1 <= int(month) <= 12:
                     return cls.month(int(year), int(month))
-            elif key and key.isdigit():
+            elif key and key.isdecimal():
                 return cls.year(int(key))
         except (ValueError, OverflowError):  # not a number, or a year no calendar has
             pass

@@ -77,7 +77,9 @@ def report_issue(request: HttpRequest) -> HttpResponse:
     if request.GET.get("visit"):
         visit = get_object_or_404(
             HouseholdVisit.objects.select_related("household__building"),
-            pk=request.GET["visit"] if request.GET["visit"].isdigit() else 0,
+            pk=request.GET["visit"]
+            if request.GET["visit"].isdecimal() and len(request.GET["visit"]) < 19
+            else 0,
             visitor=request.user,
         )
         initial.update(area=visit.household.building.code, channel=Issue.Channel.VISIT)
@@ -305,7 +307,7 @@ def issue_reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
 def _posted_id(request, name: str) -> int:
     """A posted primary key, or 0 (which matches nothing, so the lookup is a 404)."""
     value = request.POST.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else 0
+    return int(value) if value.isdecimal() and len(value) < 19 else 0
 
 
 def _refuse(request, issue, form) -> HttpResponse:
