@@ -219,6 +219,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "communities.forms.SignupExtraForm"
 ACCOUNT_FORMS = {"login": "communities.auth.LoginForm"}
+ACCOUNT_ADAPTER = "communities.auth.AccountAdapter"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
