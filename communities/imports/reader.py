@@ -102,7 +102,11 @@ def cell_text(value) -> str:
         value = int(value)
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         value = value.date()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # An export makes a formula-like text inert with a leading apostrophe (communities.exports).
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]
+    return text
 
 
 def _header_name(value) -> str:
