@@ -197,6 +197,15 @@ def _check_pdf(data: bytes, name: str) -> None:
                 raise _active(name)
 
 
+def is_active_part(part: str) -> bool:
+    """Macros (vbaProject.bin), ActiveX controls, or another binary part; Excel and Word write
+    the printer's settings as a binary part of its own, which runs nothing."""
+    lowered = part.lower()
+    if "activex" in lowered or "vbaproject" in lowered:
+        return True
+    return lowered.endswith(".bin") and "/printersettings/" not in lowered
+
+
 def _check_office(data: bytes, name: str) -> str:
     """A Word or Excel package: a ZIP that starts at the first byte and ends at the last, with
     sane sizes, no path that climbs out, its declared main part, and no macros."""
@@ -217,7 +226,7 @@ def _check_office(data: bytes, name: str) -> str:
             for part in names:
                 if part.startswith(("/", "\\")) or ".." in PurePosixPath(part).parts:
                     raise _refused(name)
-                if part.lower().endswith(("vbaproject.bin", ".bin")) or "activex" in part.lower():
+                if is_active_part(part):
                     raise _active(name)
             if "[Content_Types].xml" not in names:
                 raise _refused(name)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import openpyxl
 from django.utils.translation import gettext as _
 
+from communities.documents import is_active_part
 from communities.imports.base import Row, Sheet
 from communities.imports.registry import sheets
 
@@ -60,7 +61,7 @@ def check_package(fileobj, *, max_unpacked_bytes: int) -> None:
                 lowered = name.lower()
                 if name.startswith("/") or ".." in name.split("/"):
                     raise UnreadableFile(not_a_workbook)
-                if lowered.endswith(".bin") or "activex" in lowered or "macroenabled" in lowered:
+                if is_active_part(lowered) or "macroenabled" in lowered:
                     raise UnreadableFile(_macros_message())
                 if part.file_size > PACKED_PART_CHECKED and part.file_size > (
                     MAX_PACKING_RATIO * max(part.compress_size, 1)

@@ -348,6 +348,15 @@ def build() -> list[Hostile]:
         ),
         Hostile("xlsx-with-vba-but-plain-types", "预算.xlsx", XLSX, xlsx(vba), r, r, r),
         Hostile(
+            "xlsx-with-printer-settings",
+            "居民.xlsx",
+            XLSX,
+            xlsx({"xl/printerSettings/printerSettings1.bin": b"\x00\x01printer"}),
+            r,
+            a,
+            a,
+        ),
+        Hostile(
             "xlsx-with-activex",
             "预算.xlsx",
             XLSX,
