@@ -25,6 +25,9 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture
 def world(tree, people, categories, report, firm, room):
+    """What the forms and lists act on, built through the services: an open topic in C1, a
+    commitment of the firm in K1, a room, the resident's issue resolved (to rate), and the
+    stranger as C1's public supervisor (to remark)."""
     committee = people.community_staff.memberships.get().organization
     owners = people.owners_member.memberships.get().organization
     today = timezone.localdate()
