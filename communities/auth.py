@@ -47,6 +47,8 @@ class AccountAdapter(DefaultAccountAdapter):
     number: without this, 138 1234 5678, 13812345678 and +86-138-1234-5678 would each get
     their own five attempts at the same account."""
 
+    # allauth has no public hook for this key; tests/governance/test_rate_limits.py fails if the
+    # private one it calls ever changes.
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         login = credentials.get("email", credentials.get("username", ""))
         try:

@@ -74,12 +74,10 @@ def report_issue(request: HttpRequest) -> HttpResponse:
         )
         initial["area"] = home
     visit = None
-    if request.GET.get("visit"):
+    if visit_id := request.GET.get("visit"):
         visit = get_object_or_404(
             HouseholdVisit.objects.select_related("household__building"),
-            pk=request.GET["visit"]
-            if request.GET["visit"].isdecimal() and len(request.GET["visit"]) < 19
-            else 0,
+            pk=int(visit_id) if visit_id.isdecimal() and len(visit_id) < 19 else 0,
             visitor=request.user,
         )
         initial.update(area=visit.household.building.code, channel=Issue.Channel.VISIT)
