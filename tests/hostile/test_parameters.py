@@ -321,3 +321,24 @@ def test_hypothesis_writes_whole_query_strings(client, world, list_page):
         _check(client, url, query, f"query strings: {list_page.name}")
 
     get()
+
+
+@pytest.mark.parametrize(
+    ("url", "content_type", "marker"),
+    [
+        ("/areas/C1/notices/?kind=%00", "text/html", "NUL"),
+        ("/api/v1/areas/?under=C1%00", "application/json", '"detail"'),
+        ("/open311/v2/requests.json?service_code=%00", "application/json", '"code": 400'),
+        ("/open311/v2/requests.xml?service_code=%00", "text/xml", "<errors><error><code>400"),
+        ("/open311/v2/tokens/a%00b.json", "application/json", '"code": 400'),
+    ],
+)
+def test_a_nul_byte_in_the_address_is_a_400_in_the_callers_format(
+    client, world, url, content_type, marker
+):
+    registry.tried("parameters: NUL in the address")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith(content_type)
+    assert marker in response.content.decode()
