@@ -122,7 +122,7 @@ class PagePagination(BasePagination):
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= highest:
+        if not raw.isdecimal() or not 1 <= int(raw) <= highest:
             raise exceptions.ValidationError(
                 {name: _("Give a whole number from 1 to %(highest)s.") % {"highest": highest}}
             )

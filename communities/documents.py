@@ -67,6 +67,12 @@ _PDF_XREF_AT = re.compile(rb"(xref|\d+\s+\d+\s+obj)")
 # The keyword that opens a stream's bytes ("endstream" has no word boundary before "stream").
 _PDF_STREAM = re.compile(rb"\bstream(?:\r\n|\n|\r)")
 _DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError)
+# Markup a browser would run if it ever took the file for a web page (a PDF/HTML polyglot):
+# a PDF's own syntax outside its streams never contains it.
+_HTML_MARKUP = re.compile(rb"(?i)<\s*(?:script|html|body|svg|iframe|object|embed)\b")
+# Office XML never declares a DTD; one that does is after the parser (entity bombs, XXE).
+_XML_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -182,11 +188,22 @@ def _check_pdf(data: bytes, name: str) -> None:
     if not 0 < offset < len(data) or not _PDF_XREF_AT.match(data, offset):
         raise _damaged(name)
     for text in _pdf_text(data):
+        if _HTML_MARKUP.search(text):
+            raise _active(name)
         # Names may hide behind #xx escapes (/J#61vaScript); read them as a PDF reader does.
         for match in _PDF_NAME.finditer(text):
             token = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), match[1])
             if token in PDF_ACTIVE_NAMES:
                 raise _active(name)
+
+
+def is_active_part(part: str) -> bool:
+    """Macros (vbaProject.bin), ActiveX controls, or another binary part; Excel and Word write
+    the printer's settings as a binary part of its own, which runs nothing."""
+    lowered = part.lower()
+    if "activex" in lowered or "vbaproject" in lowered:
+        return True
+    return lowered.endswith(".bin") and "/printersettings/" not in lowered
 
 
 def _check_office(data: bytes, name: str) -> str:
@@ -209,7 +226,7 @@ def _check_office(data: bytes, name: str) -> str:
             for part in names:
                 if part.startswith(("/", "\\")) or ".." in PurePosixPath(part).parts:
                     raise _refused(name)
-                if part.lower().endswith(("vbaproject.bin", ".bin")) or "activex" in part.lower():
+                if is_active_part(part):
                     raise _active(name)
             if "[Content_Types].xml" not in names:
                 raise _refused(name)
@@ -226,11 +243,24 @@ def _check_office(data: bytes, name: str) -> str:
             )
             if kind is None:
                 raise _refused(name)
-            if package.testzip() is not None:  # reads every part and checks its CRC
-                raise _damaged(name)
+            for entry in entries:
+                if _declares_a_dtd(package, entry):
+                    raise _refused(name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise _damaged(name) from exc
     return kind
+
+
+def _declares_a_dtd(package: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """Read the part to its end (which checks its CRC, raising BadZipFile on a damaged one) and
+    say whether it is XML that declares a DTD."""
+    is_xml = entry.filename.lower().endswith((".xml", ".rels"))
+    found, tail = False, b""
+    with package.open(entry) as part:
+        while chunk := part.read(_CHUNK):
+            found = found or (is_xml and bool(_XML_DTD.search(tail + chunk)))
+            tail = chunk[-16:]
+    return found
 
 
 def _reencode_picture(data: bytes, kind: str, name: str) -> tuple[bytes, str]:

@@ -38,7 +38,7 @@ class Page:
 
 def page_without_count(queryset, page: str | None, per_page: int) -> Page:
     """Page `page` (1 when missing or not a positive number) of the queryset, and whether more follow."""
-    number = int(page) if page and page.isdigit() and 0 < int(page) < 10_000 else 1
+    number = int(page) if page and page.isdecimal() and 0 < int(page) < 10_000 else 1
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return Page(object_list=rows[:per_page], number=number, has_next=len(rows) > per_page)

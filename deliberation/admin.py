@@ -56,12 +56,20 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
-    fields = ["seq", "at", "kind", "actor_role", "from_status", "to_status", "note"]
+    fields = readonly_fields = [
+        "seq",
+        "at",
+        "kind",
+        "actor_role",
+        "from_status",
+        "to_status",
+        "note",
+    ]
 
 
 class IssuePhotoInline(ReadOnlyInline):
     model = IssuePhoto
-    fields = ["image", "width", "height", "uploaded_at"]
+    fields = readonly_fields = ["image", "width", "height", "uploaded_at"]
 
 
 @admin.register(Issue)
@@ -147,7 +155,7 @@ class FunnelCountAdmin(admin.ModelAdmin):
 class CommitmentUpdateInline(ReadOnlyInline):
     model = CommitmentUpdate
     fk_name = "commitment"
-    fields = ["seq", "at", "kind", "actor_role", "progress", "result", "text"]
+    fields = readonly_fields = ["seq", "at", "kind", "actor_role", "progress", "result", "text"]
 
 
 @admin.register(Commitment)

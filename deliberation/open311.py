@@ -386,7 +386,7 @@ def _ids(raw: str) -> list[int]:
     if (
         not ids
         or len(ids) > MAX_REQUESTS
-        or not all(part.isdigit() and len(part) < 19 for part in ids)
+        or not all(part.isdecimal() and len(part) < 19 for part in ids)
     ):
         raise Open311Error(
             400, _("service_request_id must be one or more numbers separated by commas.")

@@ -38,6 +38,11 @@ FUNNEL_FIELDS = (
 )
 
 
+# The years a period may fall in: year 1 or 9999 would overflow once shifted to UTC or to the
+# first day of the next month.
+YEARS = range(1970, 9999)
+
+
 @dataclass(frozen=True)
 class Period:
     """A month (2026-11) or a quarter (2026-Q4), as its first and last month."""
@@ -78,15 +83,15 @@ class Period:
         try:
             if key and "-Q" in key:
                 year, quarter = key.split("-Q")
-                if 1 <= int(quarter) <= 4:
+                if 1 <= int(quarter) <= 4 and int(year) in YEARS:
                     return cls.quarter(int(year), int(quarter))
             elif key and "-" in key:
                 year, month = key.split("-")
-                if 1 <= int(month) <= 12:
+                if 1 <= int(month) <= 12 and int(year) in YEARS:
                     return cls.month(int(year), int(month))
-            elif key and key.isdigit():
+            elif key and key.isdecimal() and int(key) in YEARS:
                 return cls.year(int(key))
-        except (ValueError, OverflowError):  # not a number, or a year no calendar has
+        except (ValueError, OverflowError):  # not a number
             pass
         return cls.quarter(today.year, (today.month - 1) // 3 + 1)
 

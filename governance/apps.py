@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class GovernanceConfig(AppConfig):
     name = "governance"
     verbose_name = _("Portal")
+
+    def ready(self):
+        from governance import checks  # noqa: F401  (registers the deploy checks)

@@ -11,19 +11,27 @@ from __future__ import annotations
 import logging
 import re
 
+# Any spelling a form accepts (communities.phones): spaces, hyphens, dots or brackets between
+# the groups, a +86/0086/86 prefix; full-width digits are read as ASCII ones first.
 _MOBILE = re.compile(
-    r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?(1[3-9][0-9])[\s-]?[0-9]{4}[\s-]?([0-9]{4})(?![0-9])"
+    r"(?<![0-9])(?:(?:\+|00)?86[\s\-.]?)?\(?(1[3-9][0-9])\)?[\s\-.]?[0-9]{4}[\s\-.]?([0-9]{4})"
+    r"(?![0-9])"
 )
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 _SECRET = re.compile(
-    r"(?i)(password\d?|passwd|secret|token|api_key|apikey|authorization|sessionid|csrftoken"
+    r"(?i)(password\d?|passwd|secret|token|api[-_]?key|authorization|sessionid|csrftoken"
     r"|calendar_key|claim_code)"
     r"(\"?'?\s*[:=]\s*\"?'?(?:(?:Token|Bearer|Basic)\s+)?|\s+)"
     r"(?!\*\*\*)([^\s&'\",;)]+)"
 )
 
+# An invitation code claims a household: the QR link on the slip carries it as ?code=...
+_INVITATION_CODE = re.compile(r"(?i)(?<![a-z_])(code=)([a-z0-9]{8,})")
+
 
 def redact(text: str) -> str:
-    text = _MOBILE.sub(r"\1****\2", text)
+    text = _MOBILE.sub(r"\1****\2", text.translate(_FULL_WIDTH_DIGITS))
+    text = _INVITATION_CODE.sub(r"\1***", text)
     return _SECRET.sub(r"\1\2***", text)
 
 

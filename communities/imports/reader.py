@@ -16,7 +16,9 @@ import codecs
 import csv
 import datetime
 import io
+import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,12 +26,74 @@ from dataclasses import dataclass
 import openpyxl
 from django.utils.translation import gettext as _
 
+from communities.documents import is_active_part
 from communities.imports.base import Row, Sheet
 from communities.imports.registry import sheets
 
 
 class UnreadableFile(Exception):
     """The upload is not a workbook we can read; the message says so in words."""
+
+
+# A real workbook has a few dozen parts, each packed five to twenty times; a zip bomb is packed
+# a thousand times or holds thousands of parts.
+MAX_PARTS = 2000
+MAX_PACKING_RATIO = 100
+PACKED_PART_CHECKED = 1024 * 1024  # smaller parts may pack as they like
+_XML_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+
+
+def check_package(fileobj, *, max_unpacked_bytes: int) -> None:
+    """Refuse, before it is stored, an .xlsx that is not a plain workbook: not a ZIP package,
+    parts outside the package, macros or ActiveX, a DTD (entity bombs, XXE), or more unpacked
+    bytes than we would read. The declared sizes are what zipfile reads at most."""
+    not_a_workbook = _("This file cannot be read as an Excel workbook (.xlsx).")
+    fileobj.seek(0)
+    if fileobj.read(4) != b"PK\x03\x04":
+        raise UnreadableFile(not_a_workbook)
+    try:
+        with zipfile.ZipFile(fileobj) as package:
+            parts = package.infolist()
+            if len(parts) > MAX_PARTS:
+                raise UnreadableFile(not_a_workbook)
+            for part in parts:
+                name = part.filename.replace("\\", "/")
+                lowered = name.lower()
+                if name.startswith("/") or ".." in name.split("/"):
+                    raise UnreadableFile(not_a_workbook)
+                if is_active_part(lowered) or "macroenabled" in lowered:
+                    raise UnreadableFile(_macros_message())
+                if part.file_size > PACKED_PART_CHECKED and part.file_size > (
+                    MAX_PACKING_RATIO * max(part.compress_size, 1)
+                ):
+                    raise UnreadableFile(_unpacked_message(max_unpacked_bytes))
+            if sum(part.file_size for part in parts) > max_unpacked_bytes:
+                raise UnreadableFile(_unpacked_message(max_unpacked_bytes))
+            types = package.read("[Content_Types].xml")
+            if b"macroEnabled" in types or b"vbaProject" in types:
+                raise UnreadableFile(_macros_message())
+            for part in parts:
+                if part.filename.lower().endswith((".xml", ".rels")):
+                    with package.open(part) as opened:
+                        if _XML_DTD.search(opened.read(4096)):
+                            raise UnreadableFile(not_a_workbook)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, OSError) as error:
+        raise UnreadableFile(not_a_workbook) from error
+    finally:
+        fileobj.seek(0)
+
+
+def _macros_message() -> str:
+    return _(
+        "This workbook contains macros or controls, which we do not import. Save it as an Excel "
+        "workbook (.xlsx) without macros and upload that."
+    )
+
+
+def _unpacked_message(limit: int) -> str:
+    return _("This workbook unpacks to more than %(limit)s MB. Split it into several.") % {
+        "limit": limit // (1024 * 1024)
+    }
 
 
 def cell_text(value) -> str:
@@ -39,7 +103,11 @@ def cell_text(value) -> str:
         value = int(value)
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         value = value.date()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # An export makes a formula-like text inert with a leading apostrophe (communities.exports).
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]
+    return text
 
 
 def _header_name(value) -> str:

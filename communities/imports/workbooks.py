@@ -55,15 +55,22 @@ def write_workbook(parts: Iterable[tuple[Sheet, Iterable[list], bool]], *, notes
         worksheet.append(_cells(worksheet, english, _ENGLISH_FONT))
         for row in rows:
             worksheet.append(
-                _cells(worksheet, row, _EXAMPLE_FONT) if example else [_plain(v) for v in row]
+                _cells(worksheet, row, _EXAMPLE_FONT)
+                if example
+                else [_plain(worksheet, v) for v in row]
             )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _plain(value):
-    # Codes and rooms stay text (Excel would turn 0101 into 101); areas stay numbers.
+def _plain(worksheet, value):
+    # Codes and rooms stay text (Excel would turn 0101 into 101); areas stay numbers. A text
+    # starting with "=" stays text too: openpyxl would write it as a formula, which Excel runs.
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
     return "" if value is None else value
 
 

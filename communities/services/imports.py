@@ -9,6 +9,7 @@ at the next chunk when staff cancel.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from communities.background import enqueue_after_commit
 from communities.imports import progress
-from communities.imports.reader import UnreadableFile, open_workbook
+from communities.imports.reader import UnreadableFile, check_package, open_workbook
 from communities.imports.runner import Cancelled, process
 from communities.models import Area, ImportJob, ImportRow, User
 from communities.rules import require as _require
@@ -33,6 +34,16 @@ Outcome = ImportRow.Outcome
 ACCEPTED_SUFFIXES = (".xlsx", ".csv")
 # How many rejected rows a failed import lists in its message (the rest are counted).
 REASONS_SHOWN = 20
+# An .xlsx of IMPORT_MAX_UPLOAD_MB unpacks to about ten times as much; more is refused unread.
+UNPACKED_PER_PACKED = 25
+
+
+def shown_name(raw: str) -> str:
+    """The uploaded file's name as staff see it in the list of imports: no control or
+    direction-changing characters (a name like "居民\u202evsc.exe" reads "居民exe.csv")."""
+    name = unicodedata.normalize("NFC", raw)
+    name = "".join(char for char in name if not unicodedata.category(char).startswith("C"))
+    return name.strip()[:200] or "upload"
 
 
 class _RejectedAtCommit(Exception):
@@ -46,9 +57,10 @@ class _RejectedAtCommit(Exception):
 @transaction.atomic
 def start_import(*, area: Area, upload: UploadedFile, by: User, language: str) -> ImportJob:
     """Store the upload and check it (the dry run). Only staff who manage the area import into
-    it, and only under it."""
+    it, and only under it. A workbook that is not a plain .xlsx (macros, a zip bomb, a DTD) is
+    refused before anything is stored."""
     _require(by, "communities.manage_area", area)
-    name = Path(upload.name or "").name
+    name = Path((upload.name or "").replace("\\", "/")).name
     if not name.lower().endswith(ACCEPTED_SUFFIXES):
         raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
     limit = settings.IMPORT_MAX_UPLOAD_MB
@@ -59,7 +71,12 @@ def start_import(*, area: Area, upload: UploadedFile, by: User, language: str) -
                 % {"limit": limit}
             }
         )
-    job = ImportJob(area=area, created_by=by, original_name=name[:200], language=language)
+    if name.lower().endswith(".xlsx"):
+        try:
+            check_package(upload, max_unpacked_bytes=limit * UNPACKED_PER_PACKED * 1024 * 1024)
+        except UnreadableFile as error:
+            raise ValidationError({"file": str(error)}) from error
+    job = ImportJob(area=area, created_by=by, original_name=shown_name(name), language=language)
     job.file.save(name, upload, save=False)
     job.save()
     from communities.tasks import check_import_job

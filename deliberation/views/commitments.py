@@ -217,7 +217,7 @@ def organization_commitment_new(request: HttpRequest, pk: int) -> HttpResponse:
         found = matching(found, search.cleaned_data["q"])
     candidates = list(found.select_related("area").order_by("-submitted_at")[:CANDIDATES])
     listed = {str(issue.pk) for issue in candidates}
-    ticked = [pk for pk in chosen if pk not in listed and pk.isdigit() and len(pk) < 19]
+    ticked = [pk for pk in chosen if pk not in listed and pk.isdecimal() and len(pk) < 19]
     candidates += committable.filter(pk__in=ticked).select_related("area")
     context = {
         "organization": organization,

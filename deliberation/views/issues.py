@@ -77,10 +77,10 @@ def report_issue(request: HttpRequest) -> HttpResponse:
         )
         initial["area"] = home
     visit = None
-    if request.GET.get("visit"):
+    if visit_id := request.GET.get("visit"):
         visit = get_object_or_404(
             HouseholdVisit.objects.select_related("household__building"),
-            pk=request.GET["visit"] if request.GET["visit"].isdigit() else 0,
+            pk=int(visit_id) if visit_id.isdecimal() and len(visit_id) < 19 else 0,
             visitor=request.user,
         )
         initial.update(area=visit.household.building.code, channel=Issue.Channel.VISIT)
@@ -308,7 +308,7 @@ def issue_reveal_reporter(request: HttpRequest, pk: int) -> HttpResponse:
 def _posted_id(request, name: str) -> int:
     """A posted primary key, or 0 (which matches nothing, so the lookup is a 404)."""
     value = request.POST.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else 0
+    return int(value) if value.isdecimal() and len(value) < 19 else 0
 
 
 def _refuse(request, issue, form) -> HttpResponse:

@@ -151,7 +151,7 @@ def poll_create(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     topic = None
     initial = {}
-    if request.GET.get("topic", "").isdigit():
+    if request.GET.get("topic", "").isdecimal():
         topic = get_object_or_404(
             Topic.objects.visible_to(request.user), pk=int(request.GET["topic"][:18])
         )

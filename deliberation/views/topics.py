@@ -170,7 +170,7 @@ def _speaks_for(user, topic: Topic):
 def topic_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment, or a reply when the form names the comment it answers."""
     topic = _fetch(request, pk)
-    replying = request.POST.get("parent", "").isdigit()
+    replying = request.POST.get("parent", "").isdecimal()
     form = CommentForm(
         request.POST,
         organization=_speaks_for(request.user, topic),

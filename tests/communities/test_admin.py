@@ -119,3 +119,30 @@ def test_the_admin_refuses_a_room_managed_by_an_organisation_that_does_not_serve
     assert response.status_code == 200
     assert list(response.context["adminform"].form.errors) == ["managed_by"]
     assert not Space.objects.exists()
+
+
+def test_an_issue_and_a_commitment_open_in_the_admin_with_their_timelines(
+    admin_client_with_tree, report, firm, tree, people
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from deliberation import services
+
+    issue = report()
+    commitment = services.make_commitment(
+        organization=firm,
+        area=tree.K1,
+        title="两周内修好小区全部路灯",
+        due_on=timezone.localdate() + datetime.timedelta(days=14),
+        by=people.firm_staff,
+    )
+
+    for url in (
+        reverse("admin:deliberation_issue_change", args=[issue.pk]),
+        reverse("admin:deliberation_commitment_change", args=[commitment.pk]),
+    ):
+        page = admin_client_with_tree.get(url)
+        assert page.status_code == 200
+        assert "seq" in page.content.decode() or "Seq" in page.content.decode()

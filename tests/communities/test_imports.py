@@ -323,18 +323,16 @@ def test_an_upload_that_is_not_a_workbook_is_refused_in_words(
             language="en",
         )
     assert "Upload an Excel workbook (.xlsx) or a CSV file" in str(refused.value)
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.start_import(
+    # Not a ZIP package at all: refused before it is stored, with the same words.
+    with pytest.raises(ValidationError) as refused:
+        services.start_import(
             area=tree.C1,
             upload=SimpleUploadedFile("list.xlsx", b"not a zip"),
             by=people.community_staff,
             language="en",
         )
-    job.refresh_from_db()
-    assert (job.status, job.error) == (
-        Status.REFUSED,
-        "This file cannot be read as an Excel workbook (.xlsx).",
-    )
+    assert "This file cannot be read as an Excel workbook (.xlsx)." in str(refused.value)
+    assert not ImportJob.objects.exists()
 
 
 def test_a_workbook_without_a_known_sheet_says_so(tree, people, run_import):
