@@ -35,7 +35,20 @@ from communities.models import (
     Space,
     User,
 )
-from deliberation.models import Commitment, Issue, Poll, Topic, TopicComment
+from deliberation.models import (
+    AgendaItem,
+    Attendance,
+    Commitment,
+    ConsultationMatter,
+    Invitation,
+    Issue,
+    Meeting,
+    MeetingParty,
+    Motion,
+    Poll,
+    Topic,
+    TopicComment,
+)
 from volunteers import services as volunteer_services
 from volunteers.models import Activity, Nomination, Redemption, Reward, Skill
 
@@ -51,6 +64,15 @@ def _first(model, **filters):
 
 def _community() -> str:
     return Area.objects.filter(level=Area.Level.COMMUNITY).order_by("path").first().code
+
+
+def _meeting(status: str = "confirmed") -> int:
+    return _first(Meeting, status=status)
+
+
+def _in_meeting(model, status: str = "confirmed", **kwargs) -> dict:
+    meeting = _meeting(status)
+    return {"pk": meeting, **{key: _first(model, meeting_id=meeting) for key in kwargs}}
 
 
 def _commitment_with_remark() -> int:
@@ -117,6 +139,45 @@ ARGUMENTS: dict[str, Callable[[], dict]] = {
     },
     "deliberation:topic_close": lambda: {"pk": _first(Topic)},
     "deliberation:topic_issue": lambda: {"pk": _first(Topic)},
+    "api:meeting-detail": lambda: {"pk": _meeting()},
+    "deliberation:meeting_list": lambda: {"code": _community()},
+    "deliberation:meeting_create": lambda: {"code": _community()},
+    "deliberation:area_catalogue": lambda: {"code": _community()},
+    "deliberation:catalogue_add": lambda: {"code": _community()},
+    "deliberation:catalogue_edit": lambda: {"pk": _first(ConsultationMatter)},
+    "deliberation:catalogue_move": lambda: {"pk": _first(ConsultationMatter)},
+    "deliberation:catalogue_remove": lambda: {"pk": _first(ConsultationMatter)},
+    "deliberation:meeting_detail": lambda: {"pk": _meeting()},
+    "deliberation:meeting_ics": lambda: {"pk": _meeting()},
+    "deliberation:meeting_feed": lambda: {"key": "not-a-key"},
+    "deliberation:meeting_edit": lambda: {"pk": _meeting()},
+    "deliberation:meeting_confirm": lambda: {"pk": _meeting()},
+    "deliberation:meeting_cancel": lambda: {"pk": _meeting()},
+    "deliberation:meeting_answer": lambda: {"pk": _meeting()},
+    "deliberation:meeting_parties": lambda: {"pk": _meeting()},
+    "deliberation:meeting_party_add": lambda: {"pk": _meeting()},
+    "deliberation:meeting_party_remove": lambda: _in_meeting(MeetingParty, party_pk=True),
+    "deliberation:meeting_invite": lambda: {"pk": _meeting()},
+    "deliberation:meeting_uninvite": lambda: _in_meeting(Invitation, invitation_pk=True),
+    "deliberation:agenda_item_add": lambda: {"pk": _meeting()},
+    "deliberation:agenda_item_edit": lambda: _in_meeting(AgendaItem, item_pk=True),
+    "deliberation:agenda_item_move": lambda: _in_meeting(AgendaItem, item_pk=True),
+    "deliberation:agenda_item_remove": lambda: _in_meeting(AgendaItem, item_pk=True),
+    "deliberation:meeting_session": lambda: {"pk": _meeting("held")},
+    "deliberation:meeting_session_act": lambda: {"pk": _meeting(), "action": "open"},
+    "deliberation:meeting_session_attendance": lambda: {"pk": _meeting("held")},
+    "deliberation:meeting_session_attendance_act": lambda: {
+        **_in_meeting(Attendance, "held", attendance_pk=True),
+        "action": "leave",
+    },
+    "deliberation:motion_new": lambda: _in_meeting(AgendaItem, item_pk=True),
+    "deliberation:motion_detail": lambda: {"pk": _first(Motion)},
+    "deliberation:motion_act": lambda: {"pk": _first(Motion), "action": "open"},
+    "deliberation:motion_vote": lambda: {"pk": _first(Motion)},
+    "deliberation:motion_paper": lambda: {"pk": _first(Motion)},
+    "deliberation:minutes_detail": lambda: {"pk": _meeting("held")},
+    "deliberation:minutes_act": lambda: {"pk": _meeting("held"), "action": "submit"},
+    "deliberation:minutes_resolution": lambda: {"pk": _meeting("held")},
     "volunteers:activity_detail": lambda: {"pk": _first(Activity)},
     "volunteers:activity_sign_up": lambda: {"pk": _first(Activity)},
     "volunteers:activity_cancel_sign_up": lambda: {"pk": _first(Activity)},
@@ -289,6 +350,7 @@ def test_every_page_has_a_strict_policy_and_no_inline_code(settings):
         "seed_demo_api",
         "seed_demo_polls",
         "seed_demo_imports",
+        "seed_demo_meetings",
     ):
         call_command(command, verbosity=0)
     _volunteering()
