@@ -1,8 +1,12 @@
-"""议事协商 in a real browser: a member of a compound's self-management group plans a five-party
-meeting on a phone, in the community's room, seats the parties, invites a representative of
-each, puts a residents' issue on the agenda and confirms; the resident invited finds it in "my
-meetings", says they will come, and after the periodic task has run reads the reminder in their
-inbox. The CSP never fires."""
+"""议事协商 in a real browser, from the plan to the commitment (issue #4's acceptance): a member
+of a compound's self-management group plans a five-party meeting on a phone, in the community's
+room, seats the parties, invites a representative of each, puts a residents' issue on the agenda
+and confirms; the resident invited finds it in "my meetings", says they will come, and after the
+periodic task has run reads the reminder in their inbox. On the day the organiser takes
+attendance, the owners decide a special matter of art. 278 by household and floor area (one
+online, two on paper) and the parties a second motion one voice each; the minutes are written,
+confirmed by every party and published, and the resolution appears as the property firm's
+public commitment and on the compound's notice board. The CSP never fires."""
 
 import datetime
 
@@ -11,10 +15,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from deliberation.models import IssueEvent, Meeting, MeetingReminder
-from tests.browser.conftest import PHONE
+from deliberation import services
+from deliberation.models import IssueEvent, Meeting, MeetingReminder, Motion, MotionReceipt
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_accessibility import _violations
 from tests.deliberation.conftest import five_parties, parking_matter  # noqa: F401 (fixtures)
+from tests.deliberation.meeting_fixtures import owned_home
 
 pytestmark = pytest.mark.browser
 
@@ -27,11 +33,16 @@ def _log_in(page, live_server, username):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
-def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
+def _click(page, selector):
+    page.locator(selector).first.click()
+    page.wait_for_load_state()
+
+
+def test_a_five_party_meeting_is_planned_held_minuted_and_committed_in_a_browser(
     live_server, browser, tree, people, five_parties, parking_matter, room, report, at,  # noqa: F811
     shoot, csp_violations,
 ):  # fmt: skip
-    issue = report(title="北门车辆乱停")
+    issue = services.accept_issue(issue=report(title="北门车辆乱停"), by=people.owners_member)
     organiser = five_parties["group_member"]
     phone = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = csp_violations(phone.new_page())
@@ -116,4 +127,120 @@ def test_a_five_party_meeting_is_planned_answered_and_reminded_in_a_browser(
     resident.goto(live_server.url + reverse("communities:inbox"))
     expect(resident.locator("main")).to_contain_text("幸福家园停车五方联席会")
     assert MeetingReminder.objects.filter(user=people.resident, sent_at__isnull=False).count() == 1
+    assert csp_violations.messages == []
+
+    # --- The day of the meeting ---------------------------------------------------------------
+    # A live server's clock cannot be moved, so the meeting (and its room) come to today instead.
+    two_days = datetime.timedelta(days=2)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=meeting.starts_at - two_days, ends_at=meeting.ends_at - two_days
+    )
+    type(meeting.booking).objects.filter(pk=meeting.booking_id).update(
+        starts_at=meeting.booking.starts_at - two_days, ends_at=meeting.booking.ends_at - two_days
+    )
+    homes = [
+        owned_home(tree.B1, "100.00", "owner-a", by=people.community_staff),
+        owned_home(tree.B2, "60.00", "owner-b", by=people.community_staff),
+        owned_home(tree.B2, "51.50", "owner-c", by=people.community_staff),
+    ]
+    item = meeting.agenda.get()
+    session_url = live_server.url + reverse("deliberation:meeting_session", args=[meeting.pk])
+    minutes_url = live_server.url + reverse("deliberation:minutes_detail", args=[meeting.pk])
+    reps = {
+        "party_organization": five_parties["branch_member"],
+        "residents_committee": people.community_staff,
+        "owners_committee": people.owners_member,
+        "property_firm": people.firm_staff,
+        "residents": people.resident,
+    }
+
+    desk = csp_violations(browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page())
+    _log_in(desk, live_server, organiser.username)
+    desk.goto(live_server.url + meeting.get_absolute_url())
+    _click(desk, f"a[href='{reverse('deliberation:meeting_session', args=[meeting.pk])}']")
+    _click(desk, "#open-meeting")
+    for person in reps.values():
+        _click(desk, f"button.arrive[data-person='{person.username}']")
+    expect(desk.locator(".quorum-summary .status-verified")).to_be_visible()
+
+    # Motion 1: a special matter of art. 278, one vote per household with its floor area.
+    desk.locator("details.new-motion summary").click()
+    desk.fill(f"#id_item{item.pk}_title", "使用公共收益加装电梯")
+    desk.select_option(f"#id_item{item.pk}_rule", "owners_special")
+    desk.select_option(f"#id_item{item.pk}_voting_unit", "household")
+    _click(desk, "details.new-motion button[type=submit]")
+    elevator = Motion.objects.get(title="使用公共收益加装电梯")
+    _click(desk, f"#motion-{elevator.pk} button.open-vote")
+
+    owner = csp_violations(browser.new_context(viewport=PHONE, locale="zh-CN").new_page())
+    _log_in(owner, live_server, "owner-a")
+    owner.goto(session_url)
+    _click(owner, f"#motion-{elevator.pk} button.vote-yes")
+    expect(owner.locator(".messages")).to_be_visible()
+    for home, _ in homes[1:]:
+        desk.goto(session_url)
+        desk.locator(f"#motion-{elevator.pk} details.paper-ballot summary").click()
+        desk.select_option(f"#paper-household-{elevator.pk}", str(home.pk))
+        desk.select_option(f"#paper-choice-{elevator.pk}", "yes")
+        _click(desk, f"#motion-{elevator.pk} details.paper-ballot button[type=submit]")
+    expect(desk.locator(f"#motion-{elevator.pk} .turnout")).to_contain_text("3")
+    assert MotionReceipt.objects.filter(motion=elevator, on_paper=True).count() == 2
+    _click(desk, f"#motion-{elevator.pk} button.close-vote")
+    expect(desk.locator(".tally")).to_contain_text("211.50")
+    elevator.refresh_from_db()
+    assert elevator.passed is True
+
+    # Motion 2: simple majority, one voice per party, each cast on the representative's phone.
+    desk.goto(session_url)
+    desk.locator("details.new-motion summary").click()
+    desk.fill(f"#id_item{item.pk}_title", "一个月内在北门划定临时停车位")
+    desk.select_option(f"#id_item{item.pk}_rule", "simple_majority")
+    desk.select_option(f"#id_item{item.pk}_voting_unit", "party")
+    _click(desk, "details.new-motion button[type=submit]")
+    parking = Motion.objects.get(title="一个月内在北门划定临时停车位")
+    _click(desk, f"#motion-{parking.pk} button.open-vote")
+    phones = {"residents": resident}
+    for party, person in reps.items():
+        if party not in phones:
+            phones[party] = csp_violations(
+                browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+            )
+            _log_in(phones[party], live_server, person.username)
+        phones[party].goto(session_url)
+        choice = "no" if party == "property_firm" else "yes"
+        _click(phones[party], f"#motion-{parking.pk} button.vote-{choice}")
+    desk.goto(session_url)
+    _click(desk, f"#motion-{parking.pk} button.close-vote")
+    parking.refresh_from_db()
+    assert parking.passed is True
+    desk.goto(session_url)
+    _click(desk, "#close-meeting")
+
+    # Minutes with the resolution, confirmed by every party, published.
+    desk.goto(minutes_url)
+    desk.fill("#id_body", "一、业主表决通过加装电梯。\n二、物业一个月内在北门划定临时停车位。")
+    _click(desk, "form.minutes-form button[type=submit]")
+    desk.locator("details.new-resolution summary").click()
+    desk.fill("#id_text", "一个月内在北门划定临时停车位")
+    desk.select_option("#id_responsible", str(five_parties["firm"].pk))
+    desk.fill("#id_due_on", (meeting.starts_at.date() + datetime.timedelta(days=30)).isoformat())
+    desk.check(f"input[name=issues][value='{issue.pk}']")
+    desk.select_option("#id_motion", str(parking.pk))
+    _click(desk, "details.new-resolution button[type=submit]")
+    _click(desk, "button.submit-minutes")
+    for page in phones.values():
+        page.goto(minutes_url)
+        _click(page, "button.confirm-minutes")
+        expect(page.locator(".messages")).to_be_visible()
+    desk.goto(minutes_url)
+    _click(desk, "button.publish-minutes")
+    expect(desk.locator(".resolutions")).to_contain_text("一个月内在北门划定临时停车位")
+
+    visitor = csp_violations(browser.new_context(viewport=PHONE, locale="zh-CN").new_page())
+    visitor.goto(live_server.url + reverse("deliberation:area_commitments", args=[tree.K1.code]))
+    expect(visitor.locator("main")).to_contain_text("一个月内在北门划定临时停车位")
+    visitor.goto(live_server.url + reverse("communities:area_notices", args=[tree.K1.code]))
+    expect(visitor.locator("main")).to_contain_text("幸福家园停车五方联席会")
+    issue.refresh_from_db()
+    assert issue.assigned_to == five_parties["firm"]
     assert csp_violations.messages == []
