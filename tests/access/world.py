@@ -729,6 +729,13 @@ def _meetings(world: World, admin) -> None:
         )
         held = deliberation_services.confirm_meeting(meeting=plans["held_meeting"], by=admin)
         deliberation_services.open_meeting(meeting=held, by=admin)
+        world.add(
+            "attendance",
+            code,
+            deliberation_services.record_attendance(
+                meeting=held, person=admin, by=admin, observer=True
+            ),
+        )
         deliberation_services.close_meeting(meeting=held, by=admin)
         minutes = deliberation_services.write_minutes(
             meeting=held, body=f"{marker('minutes', code)} 到会各方同意。", by=admin
