@@ -661,8 +661,9 @@ MATRIX: dict[str, Entry] = {
         "meeting",
         pk,
         post=ORGANISERS,
+        # As an observer: the owner of B1-101 is a resident under every area an organiser here
+        # manages.
         data=lambda w, m, r: {"user": w.people["owner"].pk, "party": ""},
-        invalid_ok=True,  # the owner of B1-101 may be invited only to meetings of B1 and above
     ),
     "deliberation:meeting_uninvite": Entry(
         "meeting_invitation",
@@ -935,6 +936,11 @@ MATRIX.update(
             "draft_meeting", pk, get=DRAFT_READERS
         ),
         "api:meeting-detail[draft_meeting]": Entry("draft_meeting", pk, get=DRAFT_READERS),
+        # A cancelled meeting (nobody was invited to it) goes back to its organisers.
+        "deliberation:meeting_detail[cancelled_meeting]": Entry(
+            "cancelled_meeting", pk, get=ORGANISERS
+        ),
+        "api:meeting-detail[cancelled_meeting]": Entry("cancelled_meeting", pk, get=ORGANISERS),
         "deliberation:minutes_detail[minutes]": Entry(
             "minutes", lambda m: {"pk": m.meeting_id}, get=EVERYONE
         ),
@@ -1004,4 +1010,5 @@ SECRETS: dict[str, str] = {
     "party_registration": "communities:party_confirm",
     "resident_booking": "communities:booking_cancel[resident_booking]",
     "draft_meeting": "deliberation:meeting_detail[draft_meeting]",
+    "cancelled_meeting": "deliberation:meeting_detail[cancelled_meeting]",
 }

@@ -660,7 +660,7 @@ def _imports(world: World, admin) -> None:
 def _meetings(world: World, admin) -> None:
     """A catalogue entry in every community; in every area a confirmed meeting of the area's
     organisation with a residents' party, an agenda item and a motion on it, a draft meeting,
-    and a meeting held today with its minutes published. The resident of B1-102 is invited as
+    a cancelled one, and a meeting held today with its minutes published. The resident of B1-102 is invited as
     the residents' representative wherever they may be (B1 and above), to the draft too."""
     resident = world.people["resident"]
     soon = timezone.now() + datetime.timedelta(days=3)
@@ -683,6 +683,8 @@ def _meetings(world: World, admin) -> None:
         for kind, starts_at in (
             ("meeting", soon),
             ("draft_meeting", soon + datetime.timedelta(days=1)),
+            ("cancelled_meeting", soon + datetime.timedelta(days=2)),
+            # Planned a second ahead (a meeting is planned for the future), opened on its day.
             ("held_meeting", timezone.now() + datetime.timedelta(seconds=1)),
         ):
             meeting = deliberation_services.plan_meeting(
@@ -726,6 +728,13 @@ def _meetings(world: World, admin) -> None:
                 title=marker("motion", code),
                 by=admin,
             ),
+        )
+        deliberation_services.cancel_meeting(
+            meeting=deliberation_services.confirm_meeting(
+                meeting=plans["cancelled_meeting"], by=admin
+            ),
+            by=admin,
+            reason="场地改作他用",
         )
         held = deliberation_services.confirm_meeting(meeting=plans["held_meeting"], by=admin)
         deliberation_services.open_meeting(meeting=held, by=admin)
