@@ -181,6 +181,12 @@ PUBLIC_KINDS: dict[str | None, Access] = dict.fromkeys(
         "remark",
         "activity",
         "reward",
+        "meeting",
+        "meeting_item",
+        "motion",
+        "held_meeting",
+        "minutes",
+        "matter",
     ),
     EVERYONE,
 )
@@ -292,6 +298,30 @@ def booking_form(world, space, role) -> dict:
         "submission_key": _key(),
     }
 
+
+def meeting_form(world, meeting, role) -> dict:
+    return {
+        "organization": world.organizations[meeting.area.code].pk,
+        "kind": "joint",
+        "matter": "",
+        "title": "小区停车协商会",
+        "description": "",
+        "starts_at": _later(5),
+        "ends_at": _later(6),
+        "location_note": "睦邻驿站",
+        "reminder_offsets": [1440],
+        "submission_key": _key(),
+    }
+
+
+# deliberation.rules: organise_meeting and run_meeting are `organises_meeting` (members of the
+# organising organisation, which no role is here, and staff who manage the meeting's area);
+# keep_catalogue is staff who manage a street or a community.
+ORGANISERS = MANAGERS
+# A draft is seen by its organisers and its invitees: the resident of B1-102 is invited to the
+# drafts of B1 and every area above it (world._meetings).
+DRAFT_READERS = plus(ORGANISERS, only(resident="same parent"))
+INVITEE = only(resident="same parent")
 
 MATRIX: dict[str, Entry] = {
     # --- governance --------------------------------------------------------------------------
@@ -554,6 +584,190 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     "deliberation:staff_commitments": Entry(None, get=SIGNED_IN),
+    # --- deliberation: consultation meetings ---------------------------------------------
+    "deliberation:area_catalogue": Entry("area", code, get=EVERYONE),
+    "deliberation:catalogue_add": Entry(
+        "community",
+        code,
+        get=ORGANISERS,
+        post=ORGANISERS,
+        data=lambda w, a, r: {
+            "title": "公共收益使用",
+            "kind": "common_parts",
+            "level": 4,
+            "required_parties": ["residents"],
+            "default_rule": "simple_majority",
+            "description": "",
+        },
+    ),
+    "deliberation:catalogue_edit": Entry(
+        "matter",
+        pk,
+        get=ORGANISERS,
+        post=ORGANISERS,
+        data=lambda w, m, r: {
+            "title": "停车位规划与收费",
+            "kind": "parking",
+            "level": 4,
+            "required_parties": ["residents"],
+            "default_rule": "simple_majority",
+            "description": "",
+        },
+    ),
+    "deliberation:catalogue_move": Entry(
+        "matter", pk, post=ORGANISERS, data=lambda w, m, r: {"direction": "up"}
+    ),
+    "deliberation:catalogue_remove": Entry("matter", pk, post=ORGANISERS),
+    "deliberation:meeting_list": Entry("area", code, get=EVERYONE),
+    # Members of an organisation that reaches the area plan for it; managers for any there.
+    "deliberation:meeting_create": Entry(
+        "area",
+        code,
+        get=ACTORS,
+        post=ACTORS,
+        data=lambda w, a, r: {
+            **meeting_form(w, w.objects["meeting"][a.code], r),
+            "organization": _organization(w, r, a),
+        },
+    ),
+    "deliberation:my_meetings": Entry(None, get=SIGNED_IN),
+    "deliberation:my_meetings_feed_replace": Entry(None, post=SIGNED_IN),
+    "deliberation:meeting_feed": Entry(None, lambda o: {"key": "no-such-feed"}, get=NOBODY),
+    "deliberation:meeting_detail": Entry("meeting", pk, get=EVERYONE),
+    "deliberation:meeting_ics": Entry("meeting", pk, get=EVERYONE),
+    "deliberation:meeting_edit": Entry(
+        "meeting", pk, get=ORGANISERS, post=ORGANISERS, data=meeting_form, ok=(200,)
+    ),
+    "deliberation:meeting_confirm": Entry(
+        "draft_meeting", pk, post=ORGANISERS, data=lambda w, m, r: {"confirm_anyway": "on"}
+    ),
+    "deliberation:meeting_cancel": Entry(
+        "meeting", pk, post=ORGANISERS, data=lambda w, m, r: {"reason": "改期"}
+    ),
+    "deliberation:meeting_answer": Entry(
+        "meeting", pk, post=INVITEE, data=lambda w, m, r: {"answer": "yes"}
+    ),
+    "deliberation:meeting_parties": Entry("meeting", pk, get=ORGANISERS),
+    "deliberation:meeting_party_add": Entry(
+        "meeting",
+        pk,
+        post=ORGANISERS,
+        data=lambda w, m, r: {"party": "merchants", "label": "沿街商户", "quorum": 1},
+    ),
+    "deliberation:meeting_party_remove": Entry(
+        "meeting_party", lambda p: {"pk": p.meeting_id, "party_pk": p.pk}, post=ORGANISERS
+    ),
+    "deliberation:meeting_invite": Entry(
+        "meeting",
+        pk,
+        post=ORGANISERS,
+        # As an observer: the owner of B1-101 is a resident under every area an organiser here
+        # manages.
+        data=lambda w, m, r: {"user": w.people["owner"].pk, "party": ""},
+    ),
+    "deliberation:meeting_uninvite": Entry(
+        "meeting_invitation",
+        lambda i: {"pk": i.meeting_id, "invitation_pk": i.pk},
+        post=ORGANISERS,
+    ),
+    "deliberation:agenda_item_add": Entry(
+        "meeting",
+        pk,
+        get=ORGANISERS,
+        post=ORGANISERS,
+        data=lambda w, m, r: {"title": "楼道堆物清理", "minutes": 20, "description": ""},
+    ),
+    "deliberation:agenda_item_edit": Entry(
+        "meeting_item",
+        lambda i: {"pk": i.meeting_id, "item_pk": i.pk},
+        get=ORGANISERS,
+        post=ORGANISERS,
+        data=lambda w, i, r: {"title": "路灯维修", "minutes": 20, "description": ""},
+    ),
+    "deliberation:agenda_item_move": Entry(
+        "meeting_item",
+        lambda i: {"pk": i.meeting_id, "item_pk": i.pk},
+        post=ORGANISERS,
+        data=lambda w, i, r: {"direction": "down"},
+    ),
+    "deliberation:agenda_item_remove": Entry(
+        "draft_meeting_item",
+        lambda i: {"pk": i.meeting_id, "item_pk": i.pk},
+        post=ORGANISERS,
+    ),
+    "deliberation:meeting_session": Entry("meeting", pk, get=EVERYONE),
+    # Closing a held meeting changes nothing: allowed to those who run it.
+    "deliberation:meeting_session_act": Entry(
+        "held_meeting", lambda m: {"pk": m.pk, "action": "close"}, post=ORGANISERS
+    ),
+    "deliberation:meeting_session_attendance": Entry(
+        "meeting",
+        pk,
+        post=ORGANISERS,
+        data=lambda w, m, r: {"who": "acx-owner"},
+        invalid_ok=True,  # the meeting is not in session: those who run it are told so
+    ),
+    "deliberation:meeting_session_attendance_act": Entry(
+        "attendance",
+        lambda a: {"pk": a.meeting_id, "attendance_pk": a.pk, "action": "leave"},
+        post=ORGANISERS,
+        invalid_ok=True,  # the meeting is held: those who run it are told it is not in session
+    ),
+    "deliberation:motion_new": Entry(
+        "meeting_item",
+        lambda i: {"pk": i.meeting_id, "item_pk": i.pk},
+        post=ORGANISERS,
+        data=lambda w, i, r: {
+            "title": "同意划线停车",
+            "text": "",
+            "rule": "simple_majority",
+            "voting_unit": "person",
+        },
+    ),
+    "deliberation:motion_detail": Entry("motion", pk, get=EVERYONE),
+    "deliberation:motion_act": Entry(
+        "motion",
+        lambda m: {"pk": m.pk, "action": "open"},
+        post=ORGANISERS,
+        invalid_ok=True,  # the meeting is not in session: those who run it are told so
+    ),
+    "deliberation:motion_vote": Entry(
+        "motion",
+        pk,
+        post=SIGNED_IN,
+        data=lambda w, m, r: {"choice": "yes"},
+        invalid_ok=True,  # the vote is not open: everyone who may see the motion is told so
+    ),
+    "deliberation:motion_paper": Entry(
+        "motion",
+        pk,
+        post=ORGANISERS,
+        data=lambda w, m, r: {"choice": "yes", "voter": w.people["resident"].pk},
+        invalid_ok=True,  # the vote is not open: those who run the meeting are told so
+    ),
+    "deliberation:minutes_detail": Entry(
+        "held_meeting",
+        pk,
+        get=EVERYONE,
+        post=ORGANISERS,
+        data=lambda w, m, r: {"body": "到会各方同意。"},
+        invalid_ok=True,  # the minutes are published: those who run the meeting are told so
+    ),
+    # Publishing published minutes changes nothing: allowed to those who run the meeting.
+    "deliberation:minutes_act": Entry(
+        "held_meeting", lambda m: {"pk": m.pk, "action": "publish"}, post=ORGANISERS
+    ),
+    "deliberation:minutes_resolution": Entry(
+        "held_meeting",
+        pk,
+        post=ORGANISERS,
+        data=lambda w, m, r: {
+            "text": "月底前修好路灯",
+            "responsible": w.organizations[m.area.code].pk,
+            "due_on": _later(20, "%Y-%m-%d"),
+        },
+        invalid_ok=True,  # the minutes are published: those who run the meeting are told so
+    ),
     # --- volunteers --------------------------------------------------------------------------
     "volunteers:activity_list": Entry(None, get=EVERYONE),
     "volunteers:activity_create": Entry(
@@ -650,6 +864,8 @@ MATRIX: dict[str, Entry] = {
     "api:commitment-list": Entry(None, get=EVERYONE),
     "api:commitment-detail": Entry("commitment", pk, get=EVERYONE),
     "api:funnel-detail": Entry("area", code, get=EVERYONE),
+    "api:meeting-list": Entry(None, get=EVERYONE),
+    "api:meeting-detail": Entry("meeting", pk, get=EVERYONE),
     # --- Open311 GeoReport v2 ----------------------------------------------------------------
     "open311:discovery": Entry(None, lambda o: {"format": "json"}, get=EVERYONE),
     "open311:services": Entry(None, lambda o: {"format": "json"}, get=EVERYONE),
@@ -708,6 +924,26 @@ MATRIX.update(
             data=lambda w, n, r: notice_form(w, n.area, r),
         ),
         "api:notice-detail[draft_notice]": Entry("draft_notice", pk, get=ACTORS),
+        "deliberation:meeting_detail[draft_meeting]": Entry("draft_meeting", pk, get=DRAFT_READERS),
+        "deliberation:meeting_ics[draft_meeting]": Entry("draft_meeting", pk, get=DRAFT_READERS),
+        "deliberation:meeting_edit[draft_meeting]": Entry(
+            "draft_meeting", pk, get=ORGANISERS, post=ORGANISERS, data=meeting_form
+        ),
+        "deliberation:meeting_answer[draft_meeting]": Entry(
+            "draft_meeting", pk, post=INVITEE, data=lambda w, m, r: {"answer": "maybe"}
+        ),
+        "deliberation:meeting_session[draft_meeting]": Entry(
+            "draft_meeting", pk, get=DRAFT_READERS
+        ),
+        "api:meeting-detail[draft_meeting]": Entry("draft_meeting", pk, get=DRAFT_READERS),
+        # A cancelled meeting (nobody was invited to it) goes back to its organisers.
+        "deliberation:meeting_detail[cancelled_meeting]": Entry(
+            "cancelled_meeting", pk, get=ORGANISERS
+        ),
+        "api:meeting-detail[cancelled_meeting]": Entry("cancelled_meeting", pk, get=ORGANISERS),
+        "deliberation:minutes_detail[minutes]": Entry(
+            "minutes", lambda m: {"pk": m.meeting_id}, get=EVERYONE
+        ),
         "deliberation:poll_detail[upcoming_poll]": Entry("upcoming_poll", pk, get=MANAGERS),
         "deliberation:poll_vote[upcoming_poll]": Entry(
             "upcoming_poll",
@@ -773,4 +1009,6 @@ SECRETS: dict[str, str] = {
     "residency": "communities:residency_decide",
     "party_registration": "communities:party_confirm",
     "resident_booking": "communities:booking_cancel[resident_booking]",
+    "draft_meeting": "deliberation:meeting_detail[draft_meeting]",
+    "cancelled_meeting": "deliberation:meeting_detail[cancelled_meeting]",
 }

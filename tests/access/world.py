@@ -315,6 +315,7 @@ def build_world() -> World:
     _deliberation(world, admin)
     _volunteering(world, admin)
     _imports(world, admin)
+    _meetings(world, admin)
     _owned(world, admin)
     return world
 
@@ -654,6 +655,102 @@ def _imports(world: World, admin) -> None:
             area=world.areas[code], upload=upload, by=admin, language="zh-hans"
         )
         world.add("import_job", code, community_services.check_import(job=job))
+
+
+def _meetings(world: World, admin) -> None:
+    """A catalogue entry in every community; in every area a confirmed meeting of the area's
+    organisation with a residents' party, an agenda item and a motion on it, a draft meeting,
+    a cancelled one, and a meeting held today with its minutes published. The resident of B1-102 is invited as
+    the residents' representative wherever they may be (B1 and above), to the draft too."""
+    resident = world.people["resident"]
+    soon = timezone.now() + datetime.timedelta(days=3)
+    for code in AREA_CODES:
+        area, organization = world.areas[code], world.organizations[code]
+        if area.level == LEVELS.COMMUNITY:
+            world.add(
+                "matter",
+                code,
+                deliberation_services.add_consultation_matter(
+                    area=area,
+                    title=marker("matter", code),
+                    kind="parking",
+                    level=LEVELS.COMPOUND,
+                    required_parties=["residents"],
+                    by=admin,
+                ),
+            )
+        plans = {}
+        for kind, starts_at in (
+            ("meeting", soon),
+            ("draft_meeting", soon + datetime.timedelta(days=1)),
+            ("cancelled_meeting", soon + datetime.timedelta(days=2)),
+            # Planned a second ahead (a meeting is planned for the future), opened on its day.
+            ("held_meeting", timezone.now() + datetime.timedelta(seconds=1)),
+        ):
+            meeting = deliberation_services.plan_meeting(
+                organization=organization,
+                area=area,
+                title=marker(kind, code),
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=2),
+                location_note="睦邻驿站",
+                by=admin,
+                submission_key=uuid.uuid4(),
+            )
+            plans[kind] = meeting
+            world.add(kind, code, meeting)
+        for kind in ("meeting", "draft_meeting"):
+            meeting = plans[kind]
+            party = deliberation_services.add_party(
+                meeting=meeting, party="residents", label="居民代表", by=admin
+            )
+            world.add(f"{kind}_party", code, party)
+            if world.areas["B1"].path.startswith(area.path):
+                world.add(
+                    f"{kind}_invitation",
+                    code,
+                    deliberation_services.invite(
+                        meeting=meeting, user=resident, party=party, by=admin
+                    ),
+                )
+            item = deliberation_services.add_agenda_item(
+                meeting=meeting, by=admin, title=marker(f"{kind}_item", code), minutes=30
+            )
+            world.add(f"{kind}_item", code, item)
+        meeting = deliberation_services.confirm_meeting(
+            meeting=plans["meeting"], by=admin, confirm_anyway=True
+        )
+        world.add(
+            "motion",
+            code,
+            deliberation_services.propose_motion(
+                agenda_item=world.objects["meeting_item"][code],
+                title=marker("motion", code),
+                by=admin,
+            ),
+        )
+        deliberation_services.cancel_meeting(
+            meeting=deliberation_services.confirm_meeting(
+                meeting=plans["cancelled_meeting"], by=admin
+            ),
+            by=admin,
+            reason="场地改作他用",
+        )
+        held = deliberation_services.confirm_meeting(meeting=plans["held_meeting"], by=admin)
+        deliberation_services.open_meeting(meeting=held, by=admin)
+        world.add(
+            "attendance",
+            code,
+            deliberation_services.record_attendance(
+                meeting=held, person=admin, by=admin, observer=True
+            ),
+        )
+        deliberation_services.close_meeting(meeting=held, by=admin)
+        minutes = deliberation_services.write_minutes(
+            meeting=held, body=f"{marker('minutes', code)} 到会各方同意。", by=admin
+        )
+        minutes = deliberation_services.submit_minutes(minutes=minutes, by=admin)
+        world.add("minutes", code, deliberation_services.publish_minutes(minutes=minutes, by=admin))
 
 
 def _owned(world: World, admin) -> None:
