@@ -186,6 +186,15 @@ def _mail_text(notification: Notification) -> str:
     return f"{notification.body}\n\n{absolute_url(notification.url)}".strip()
 
 
+def message_id(notification: Notification) -> str:
+    """One Message-ID per inbox message, the same on every attempt. A mail is stamped sent in
+    the transaction that sent it, so a worker killed between the SMTP server's answer and the
+    commit sends it again; the copy carries the same Message-ID, which mail servers and clients
+    use to drop it."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    return f"<notification-{notification.pk}@{domain}>"
+
+
 def _send(rows: list[Notification]) -> tuple[list[int], Exception | None]:
     """Mail each row over one connection; which were sent, and the error that stopped it."""
     sent: list[int] = []
@@ -197,6 +206,7 @@ def _send(rows: list[Notification]) -> tuple[list[int], Exception | None]:
                     body=_mail_text(notification),
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[notification.user.email],
+                    headers={"Message-ID": message_id(notification)},
                     connection=connection,
                 ).send()
                 sent.append(notification.pk)

@@ -112,6 +112,20 @@ def test_a_kind_left_out_of_email_is_not_mailed(people, django_capture_on_commit
     assert [message.subject for message in mail.outbox] == ["停水"]
 
 
+def test_a_mail_sent_again_carries_the_same_message_id(people, django_capture_on_commit_callbacks):
+    """A worker killed after the SMTP answer and before the commit sends a message again; the
+    copy must be recognisable as the same message."""
+    services.set_notification_preferences(
+        user=people.resident, email_kinds=["notice"], daily_digest=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.notify(user=people.resident, key="z", title="停电", kind="notice")
+    Notification.objects.filter(pk=message.pk).update(emailed_at=None)  # the stamp was lost
+    services.send_due_emails(notification_id=message.pk)
+    first, again = (sent.extra_headers["Message-ID"] for sent in mail.outbox)
+    assert first == again == f"<notification-{message.pk}@{first.rpartition('@')[2][:-1]}>"
+
+
 def at(day: int, hour: int) -> datetime.datetime:
     return datetime.datetime(2026, 3, day, hour, 0, tzinfo=SHANGHAI)
 
