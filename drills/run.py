@@ -101,7 +101,9 @@ def _report(results: list[dict], started: datetime.datetime, chosen: list[str]) 
         "- **Workers killed**: hundreds of activity reminders fall due; twenty times a worker is "
         "started, given the periodic task, and killed with SIGKILL a few seconds later. After a "
         "last worker finishes, every reminder must have been sent once, as one inbox message and "
-        "at most one e-mail per person.",
+        "one distinct e-mail (a worker killed between the mail server's answer and the commit "
+        "sends a copy again; it keeps the message's Message-ID, so the receiver drops it, and "
+        "the drill reports how many such copies there were).",
         "- **PostgreSQL stopped hard**: residents report while PostgreSQL is stopped with "
         "`pg_ctl -m immediate` (no checkpoint) and restarted. Every report whose number a "
         "resident saw must be there after the restart.",
