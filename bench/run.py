@@ -505,9 +505,20 @@ class Bench:
         from importlib import import_module
 
         from django.conf import settings
-        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.auth import (
+            BACKEND_SESSION_KEY,
+            HASH_SESSION_KEY,
+            SESSION_KEY,
+            load_backend,
+        )
 
         SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+        # What `login()` records: the first backend that can load a user (not the rules one).
+        backend = next(
+            path
+            for path in settings.AUTHENTICATION_BACKENDS
+            if hasattr(load_backend(path), "get_user")
+        )
         started = time.monotonic()
         wanted = int(self.args.ballot_rate * _seconds(self.args.run_time) * 1.2) + self.users + 2
         households = self.args.ballot_households
@@ -522,7 +533,7 @@ class Bench:
             session.update(
                 {
                     SESSION_KEY: str(voter.pk),
-                    BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                    BACKEND_SESSION_KEY: backend,
                     HASH_SESSION_KEY: voter.get_session_auth_hash(),
                 }
             )
