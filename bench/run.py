@@ -1357,7 +1357,7 @@ class Bench:
                 lines.append(
                     f"- {page.title}: {page.result['rps']:.1f} POSTs/s accepted, "
                     f"{page.result['rps'] / best:.1%} of the commit ceiling "
-                    f"({page.post_queries} statements a submission)."
+                    f"({page.post_queries} statements a POST)."
                 )
         return lines
 
