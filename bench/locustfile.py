@@ -44,6 +44,9 @@ from pathlib import Path
 from locust import FastHttpUser, constant, constant_throughput, events, tag, task
 from locust.exception import StopUser
 
+# bench.run starts locust from the checkout (`python -m locust`): bench/ imports.
+from bench.meetings import ballot_form
+
 RATE = float(os.environ.get("BENCH_RATE", "0") or 0)
 STREETS = [code for code in os.environ.get("BENCH_STREETS", "").split(",") if code]
 DISTRICT = os.environ.get("BENCH_DISTRICT", "429999")
@@ -79,10 +82,6 @@ SUBMISSION_KEY_INPUT = re.compile(r'name="submission_key" value="([^"]+)"')
 SUBMIT_TAGS = {"submit_text", "submit_photo"}
 VOTERS = _lines("BENCH_VOTERS")
 MOTION = os.environ.get("BENCH_MOTION", "")
-BALLOT_FORM = re.compile(
-    r'<form method="post" action="(/motions/(\d+)/vote/)"[^>]*>(.*?)</form>', re.DOTALL
-)
-HOUSEHOLD_INPUT = re.compile(r'name="household" value="(\d+)"')
 _logged_in = 0
 _sessions_taken = 0
 _voters_taken = 0
@@ -197,16 +196,16 @@ class PortalUser(FastHttpUser):
         ) as page:
             text = page.text or ""
             token = CSRF_INPUT.search(text)
-            form = next((m for m in BALLOT_FORM.finditer(text) if m[2] == MOTION), None)
-            household = form and HOUSEHOLD_INPUT.search(form[3])
-            if page.status_code != 200 or token is None or household is None:
+            form = ballot_form(text, MOTION)
+            if page.status_code != 200 or token is None or form is None:
                 page.failure(f"session page: HTTP {page.status_code}, no token or ballot form")
                 return
+        action, household = form
         with self.client.post(
-            form[1],
+            action,
             data={
                 "csrfmiddlewaretoken": token[1],
-                "household": household[1],
+                "household": household,
                 "choice": random.choice(("yes", "yes", "no", "abstain")),
             },
             headers={"Referer": self.host + path},

@@ -16,6 +16,7 @@ motion (the previous one is closed and counted), so every voter may cast once pe
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,20 @@ TITLE = "基准测试小区公共收益使用业主表决会"
 MOTION_TITLE = "电梯广告收益用于更换单元门禁"
 OWNER_PREFIX = "bench-owner-"
 BENCH_UNIT = "基准"  # the unit of the rooms added to the compound's buildings
+# The session page's ballot form, as the locust voters read it (bench/locustfile.py).
+BALLOT_FORM = re.compile(
+    r'<form method="post" action="(/motions/(\d+)/vote/)"[^>]*>(.*?)</form>', re.DOTALL
+)
+HOUSEHOLD_INPUT = re.compile(r'name="household" value="(\d+)"')
+
+
+def ballot_form(html: str, motion: str) -> tuple[str, str] | None:
+    """The action and household of the first ballot form of `motion` on the session page."""
+    for form in BALLOT_FORM.finditer(html):
+        household = HOUSEHOLD_INPUT.search(form[3])
+        if form[2] == str(motion) and household:
+            return form[1], household[1]
+    return None
 
 
 @dataclass

@@ -76,3 +76,24 @@ def test_the_bench_meeting_is_in_session_with_a_fresh_vote_by_household_each_run
     assert second.motion.status == Motion.Status.OPEN
     services.cast_motion_ballot(motion=second.motion, voter=voter, choice="no")
     assert meetings.stored(second.motion)["receipts"] == 1
+
+
+def test_the_locust_voter_finds_the_ballot_form_on_the_real_session_page(tree, people, client):
+    from bench import meetings
+    from communities.models import Organization
+
+    for kind in (Organization.Kind.PARTY_BRANCH, Organization.Kind.SELF_MANAGEMENT_GROUP):
+        Organization.objects.create(name=f"幸福家园{kind}", kind=kind, area=tree.K1)
+    bench = meetings.prepare(tree.D, households=3)
+    voter = bench.voters[-1]
+    client.force_login(voter)
+    page = client.get(f"/meetings/{bench.meeting.pk}/session/")
+    assert page.status_code == 200
+    action, household = meetings.ballot_form(page.content.decode(), str(bench.motion.pk))
+    assert household == str(voter.residencies.get().household_id)
+    response = client.post(action, {"choice": "yes", "household": household})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/meetings/{bench.meeting.pk}/session/")
+    assert meetings.stored(bench.motion)["receipts"] == 1
+    page = client.get(f"/meetings/{bench.meeting.pk}/session/")
+    assert meetings.ballot_form(page.content.decode(), str(bench.motion.pk)) is None
