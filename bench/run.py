@@ -6,6 +6,8 @@ each beside the machine's own limits measured in the same run.
     python -m bench.run --pages issue_list,funnel        # only some pages
     python -m bench.run --reuse-data --pages issue_list,healthz --worker-class gthread \
         --workers 2 --threads 4 --fanout-residents 0 --import-households 0 --skip-ledger
+    python -m bench.run --reuse-data --pages meeting,ballot,healthz --ballot-rate 20 \
+        --fanout-residents 0 --import-households 0 --skip-ledger   # the meeting pages only
     python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/portal_bench_mine \
         --redis-url redis://127.0.0.1:6379/4             # a database and Redis of your own
 
@@ -18,8 +20,10 @@ each beside the machine's own limits measured in the same run.
    step 5), then loads each page alone with locust (headless, `--users` users, `--run-time`
    each): the public issue list, an issue, the staff queue, the district funnel and governance
    dashboard, issue submission through the real form (text, then one photo; what was stored is
-   counted afterwards), the meeting page and ballot (skipped with a note until deliberation has
-   meetings: `_meeting_paths`), and /healthz (the framework ceiling) as fast as it answers.
+   counted afterwards), the meeting page and a ballot (bench/meetings.py: the district's
+   five-party meeting in session with a vote by household open, through deliberation's
+   services; each ballot is another owner's, posted through the session page's form, and what
+   was stored is counted afterwards), and /healthz (the framework ceiling) as fast as it answers.
    Each run records the CPU that gunicorn and the benchmark's PostgreSQL backends spent per
    request, the steadiest figure on a shared machine.
 4. Waits (at most `--idle-wait` seconds) for the machine to be idle before each run.
