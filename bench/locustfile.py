@@ -5,9 +5,11 @@
 
 Tags: issue_list (a street's public issue list), issue_detail (a public issue), staff_queue
 (the queue of a member of street staff, who logs in through /accounts/login/ first),
-funnel (the district's funnel), healthz (the framework ceiling), dashboard, meeting and ballot
-(a random path of BENCH_PATHS), submit_text and submit_photo (a resident's report through the
-real form: GET the form, POST it with its CSRF token and submission key, with one photo or none).
+funnel (the district's funnel), healthz (the framework ceiling), dashboard and meeting (a
+random path of BENCH_PATHS), submit_text and submit_photo (a resident's report through the
+real form: GET the form, POST it with its CSRF token and submission key, with one photo or none),
+ballot (the next owner's session: GET the meeting's session page, POST its ballot form with its
+CSRF token and household; every owner votes once, and a user stops when no owner is left).
 
 `bench.run` passes what the pages need through the environment:
 
@@ -16,6 +18,8 @@ real form: GET the form, POST it with its CSRF token and submission key, with on
     BENCH_ISSUE_IDS      a file with one public issue id a line (issue_detail)
     BENCH_USERNAME, BENCH_PASSWORD  the street-staff account   (staff_queue)
     BENCH_PATHS          a file with one path a line            (dashboard, meeting, ballot)
+    BENCH_VOTERS         a file with one owner's session id a line (ballot): each is used once
+    BENCH_MOTION         the id of the open motion              (ballot)
     BENCH_SESSIONS       a file with one resident session id a line (submit_*): each user takes
                          one, so no login (and no login rate limit) is involved
     BENCH_SUBMIT_AREA, BENCH_CATEGORY  the resident's building code and a category code
@@ -38,6 +42,10 @@ from http.cookiejar import Cookie, DefaultCookiePolicy
 from pathlib import Path
 
 from locust import FastHttpUser, constant, constant_throughput, events, tag, task
+from locust.exception import StopUser
+
+# bench.run starts locust from the checkout (`python -m locust`): bench/ imports.
+from bench.meetings import ballot_form
 
 RATE = float(os.environ.get("BENCH_RATE", "0") or 0)
 STREETS = [code for code in os.environ.get("BENCH_STREETS", "").split(",") if code]
@@ -72,8 +80,11 @@ RUN = os.environ.get("BENCH_RUN", "bench")
 PHOTO = Path(os.environ["BENCH_PHOTO"]).read_bytes() if os.environ.get("BENCH_PHOTO") else b""
 SUBMISSION_KEY_INPUT = re.compile(r'name="submission_key" value="([^"]+)"')
 SUBMIT_TAGS = {"submit_text", "submit_photo"}
+VOTERS = _lines("BENCH_VOTERS")
+MOTION = os.environ.get("BENCH_MOTION", "")
 _logged_in = 0
 _sessions_taken = 0
+_voters_taken = 0
 
 
 class LoopbackCookiePolicy(DefaultCookiePolicy):
@@ -163,8 +174,6 @@ class PortalUser(FastHttpUser):
     def dashboard(self) -> None:
         self._get(random.choice(PATHS), "dashboard")
 
-    # Meetings (deliberation/) are being built: bench.run gives these paths once the meetings
-    # app has a meeting in the district, and skips both pages with a note until then.
     @tag("meeting")
     @task
     def meeting(self) -> None:
@@ -173,7 +182,41 @@ class PortalUser(FastHttpUser):
     @tag("ballot")
     @task
     def ballot(self) -> None:
-        self._get(random.choice(PATHS), "ballot")
+        """An owner's phone: the session page in, the ballot form of the open motion out."""
+        global _voters_taken
+        if _voters_taken >= len(VOTERS):
+            raise StopUser()  # every owner has voted; a second ballot is not a load
+        session = VOTERS[_voters_taken]
+        _voters_taken += 1
+        self.client.cookiejar.clear()
+        self.client.cookiejar.set_cookie(_cookie("sessionid", session))
+        path = random.choice(PATHS)
+        with self.client.get(
+            path, name="ballot form", allow_redirects=False, catch_response=True
+        ) as page:
+            text = page.text or ""
+            token = CSRF_INPUT.search(text)
+            form = ballot_form(text, MOTION)
+            if page.status_code != 200 or token is None or form is None:
+                page.failure(f"session page: HTTP {page.status_code}, no token or ballot form")
+                return
+        action, household = form
+        with self.client.post(
+            action,
+            data={
+                "csrfmiddlewaretoken": token[1],
+                "household": household,
+                "choice": random.choice(("yes", "yes", "no", "abstain")),
+            },
+            headers={"Referer": self.host + path},
+            name="ballot",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or not (response.headers.get("Location") or "").endswith(
+                path
+            ):
+                response.failure(f"HTTP {response.status_code}, not a redirect to the session")
 
     @tag("submit_text")
     @task
@@ -265,6 +308,8 @@ def _check(environment, **kwargs) -> None:
         raise SystemExit("BENCH_PATHS names no path.")
     if tags & SUBMIT_TAGS and not (SESSIONS and SUBMIT_AREA and CATEGORY):
         raise SystemExit("BENCH_SESSIONS, BENCH_SUBMIT_AREA and BENCH_CATEGORY are needed.")
+    if "ballot" in tags and not (VOTERS and MOTION):
+        raise SystemExit("BENCH_VOTERS and BENCH_MOTION are needed for the ballot.")
     if "submit_photo" in tags and not PHOTO:
         raise SystemExit("BENCH_PHOTO is needed for submit_photo.")
     if "staff_queue" in tags and not (USERNAME and PASSWORD):

@@ -6,6 +6,8 @@ each beside the machine's own limits measured in the same run.
     python -m bench.run --pages issue_list,funnel        # only some pages
     python -m bench.run --reuse-data --pages issue_list,healthz --worker-class gthread \
         --workers 2 --threads 4 --fanout-residents 0 --import-households 0 --skip-ledger
+    python -m bench.run --reuse-data --pages meeting,ballot,healthz --ballot-rate 20 \
+        --fanout-residents 0 --import-households 0 --skip-ledger   # the meeting pages only
     python -m bench.run --database-url postgres://postgres@127.0.0.1:5432/portal_bench_mine \
         --redis-url redis://127.0.0.1:6379/4             # a database and Redis of your own
 
@@ -18,8 +20,10 @@ each beside the machine's own limits measured in the same run.
    step 5), then loads each page alone with locust (headless, `--users` users, `--run-time`
    each): the public issue list, an issue, the staff queue, the district funnel and governance
    dashboard, issue submission through the real form (text, then one photo; what was stored is
-   counted afterwards), the meeting page and ballot (skipped with a note until deliberation has
-   meetings: `_meeting_paths`), and /healthz (the framework ceiling) as fast as it answers.
+   counted afterwards), the meeting page and a ballot (bench/meetings.py: the district's
+   five-party meeting in session with a vote by household open, through deliberation's
+   services; each ballot is another owner's, posted through the session page's form, and what
+   was stored is counted afterwards), and /healthz (the framework ceiling) as fast as it answers.
    Each run records the CPU that gunicorn and the benchmark's PostgreSQL backends spent per
    request, the steadiest figure on a shared machine.
 4. Waits (at most `--idle-wait` seconds) for the machine to be idle before each run.
@@ -60,7 +64,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench import ceilings, fanout, imports, ledger, weight
+from bench import ceilings, fanout, imports, ledger, meetings, weight
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -101,7 +105,7 @@ class Page:
 
     @property
     def writes(self) -> bool:
-        return self.tag in SUBMIT_TAGS
+        return self.tag in (*SUBMIT_TAGS, "ballot")
 
 
 ALL_PAGES = (
@@ -150,6 +154,19 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=75,
         help="Submissions/s offered (75); each is a GET of the form and a POST, so 150 req/s.",
+    )
+    parser.add_argument(
+        "--ballot-rate",
+        type=float,
+        default=40,
+        help="Ballots/s offered (40); each is a GET of the session page and a POST, so 80 req/s.",
+    )
+    parser.add_argument(
+        "--ballot-households",
+        type=int,
+        default=3000,
+        help="Households of the meeting's compound with an owner who votes (3000; at least "
+        "--ballot-rate × --run-time of them are needed, one ballot each).",
     )
     parser.add_argument("--workers", type=int, default=3, help="Gunicorn workers (3).")
     parser.add_argument(
@@ -256,10 +273,16 @@ class Bench:
                 SUBMIT_TARGET_P95_MS,
                 args.submit_rate,
             ),
-            # Meetings are being built in deliberation/; `_meeting_paths` finds their pages
-            # once the app has a meeting in the district, and the two rows say so until then.
+            # The district's five-party meeting in session, a vote by household open on it
+            # (bench/meetings.py, through deliberation's services): `_meeting_paths`.
             Page("meeting", "meeting", "Meeting page", READ_TARGET_P95_MS, args.rate),
-            Page("ballot", "ballot", "Ballot of a meeting", READ_TARGET_P95_MS, args.rate),
+            Page(
+                "ballot",
+                "ballot",
+                "Ballot of a meeting (vote by household)",
+                SUBMIT_TARGET_P95_MS,
+                args.ballot_rate,
+            ),
             Page("healthz", "healthz", "Framework ceiling: /healthz", None, 0),
         ]
         unknown = wanted - {page.tag for page in pages}
@@ -470,19 +493,64 @@ class Bench:
             self._prepare_resident()
 
     def _meeting_paths(self, tag: str) -> tuple[list[str], str]:
-        """Sample paths of the meeting page and of its ballot, or why there are none.
+        """Sample paths of the meeting page (anonymous) and of the session page whose ballot
+        form the voters post (bench/meetings.py prepares both once, for both pages)."""
+        if not hasattr(self, "bench_meeting"):
+            self._prepare_meeting()
+        meeting = self.bench_meeting.meeting
+        if tag == "meeting":
+            return [f"/meetings/{meeting.pk}/"] * 5, ""
+        return [f"/meetings/{meeting.pk}/session/"] * 5, ""
 
-        TO ADD when deliberation's meetings land: pick up to ten meetings of the district
-        (scoped as the public sees them) and return their page (`meeting`) or ballot
-        (`ballot`) paths; the locust tasks of the same names already read them. A ballot needs
-        a logged-in voter: give the page a session like the submissions do (`_sessions`)."""
-        from django.apps import apps
+    def _prepare_meeting(self) -> None:
+        """The meeting in session with a fresh vote by household, and one session per voter:
+        two voters are kept for the query counts (one GETs, one casts the counted POST), every
+        other one is a locust user's next voter, who casts once."""
+        from importlib import import_module
 
-        try:
-            apps.get_model("deliberation", "Meeting")
-        except LookupError:
-            return [], "not measured: deliberation has no meetings yet (being built)"
-        return [], "not measured: bench.run does not know the meeting pages yet (`_meeting_paths`)"
+        from django.conf import settings
+        from django.contrib.auth import (
+            BACKEND_SESSION_KEY,
+            HASH_SESSION_KEY,
+            SESSION_KEY,
+            load_backend,
+        )
+
+        SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+        # What `login()` records: the first backend that can load a user (not the rules one).
+        backend = next(
+            path
+            for path in settings.AUTHENTICATION_BACKENDS
+            if hasattr(load_backend(path), "get_user")
+        )
+        started = time.monotonic()
+        wanted = int(self.args.ballot_rate * _seconds(self.args.run_time) * 1.2) + self.users + 2
+        households = self.args.ballot_households
+        if "ballot" in {page.tag for page in self.pages} and households < wanted:
+            print(f"  --ballot-households {households} is too few for the rate; using {wanted}.")
+            households = wanted
+        self.bench_meeting = meetings.prepare(self.district, households=households)
+        voters = self.bench_meeting.voters
+        self.ballot_sessions = []
+        for voter in voters:
+            session = SessionStore()
+            session.update(
+                {
+                    SESSION_KEY: str(voter.pk),
+                    BACKEND_SESSION_KEY: backend,
+                    HASH_SESSION_KEY: voter.get_session_auth_hash(),
+                }
+            )
+            session.create()
+            self.ballot_sessions.append(session.session_key)
+        self.voters_file = self.tmp / "voters.txt"
+        self.voters_file.write_text("\n".join(self.ballot_sessions[2:]) + "\n", encoding="utf-8")
+        motion = self.bench_meeting.motion
+        print(
+            f"  meeting {self.bench_meeting.meeting.pk} in session, motion {motion.pk} open to "
+            f"{motion.electorate_headcount} households, {len(voters)} bench owners with a session"
+        )
+        self._step("meeting, open vote and voters' sessions", started)
 
     def _prepare_resident(self) -> None:
         """A verified resident of a building of the first street, with one session per locust
@@ -548,7 +616,16 @@ class Bench:
         if hasattr(self, "resident"):
             resident = Client(HTTP_HOST="127.0.0.1")
             resident.force_login(self.resident)
-        self.clients = {"anonymous": anonymous, "staff": staff, "resident": resident}
+        voter = None
+        if hasattr(self, "ballot_sessions"):
+            voter = Client(HTTP_HOST="127.0.0.1")
+            voter.cookies["sessionid"] = self.ballot_sessions[0]
+        self.clients = {
+            "anonymous": anonymous,
+            "staff": staff,
+            "resident": resident,
+            "voter": voter,
+        }
         for page in self.pages:
             if page.skipped:
                 print(f"  {page.title}: {page.skipped}")
@@ -578,7 +655,9 @@ class Bench:
             )
             if page.slowest_ms > 10:
                 print(f"    slowest: {page.slowest_sql[:400]}")
-            if page.writes:
+            if page.tag == "ballot":
+                self._count_ballot_queries(page, client)
+            elif page.writes:
                 self._count_submission_queries(page, client)
         self._weigh_pages(anonymous, staff)
         connection.close()
@@ -587,6 +666,8 @@ class Bench:
     def _client_for(self, page: Page):
         if page.tag == "staff_queue":
             return self.clients["staff"]
+        if page.tag == "ballot":
+            return self.clients["voter"]
         if page.writes:
             return self.clients["resident"]
         return self.clients["anonymous"]
@@ -615,6 +696,23 @@ class Bench:
             response = client.post("/issues/report/", data)
         if response.status_code != 302:
             raise SystemExit(f"The report form answered {response.status_code} to a POST.")
+        page.post_queries = len(captured)
+        print(f"    one POST: {page.post_queries} queries")
+
+    def _count_ballot_queries(self, page: Page, client) -> None:
+        """The queries of one ballot, POSTed by the voter kept for counting (the session page's
+        GET was counted above); that ballot is left out of what locust's voters stored."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        motion = self.bench_meeting.motion
+        home = self.bench_meeting.voters[0].residencies.get().household_id
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                f"/motions/{motion.pk}/vote/", {"choice": "yes", "household": home}
+            )
+        if response.status_code != 302:
+            raise SystemExit(f"The ballot form answered {response.status_code} to a POST.")
         page.post_queries = len(captured)
         print(f"    one POST: {page.post_queries} queries")
 
@@ -712,6 +810,9 @@ class Bench:
         headers = {"Host": "127.0.0.1"}
         if page.tag == "staff_queue":
             headers["Cookie"] = f"sessionid={self.staff_session}"
+        elif page.tag == "ballot":
+            # The second kept voter: GETs of the session page only, never a ballot.
+            headers["Cookie"] = f"sessionid={self.ballot_sessions[1]}"
         elif page.writes:
             headers["Cookie"] = f"sessionid={self.clients['resident'].cookies['sessionid'].value}"
         return headers
@@ -771,7 +872,12 @@ class Bench:
             paths_file = self.tmp / f"{page.tag}_paths.txt"
             paths_file.write_text("\n".join(page.sample_paths) + "\n", encoding="utf-8")
             extra["BENCH_PATHS"] = str(paths_file)
-        if page.writes:
+        if page.tag == "ballot":
+            extra.update(
+                BENCH_VOTERS=str(self.voters_file),
+                BENCH_MOTION=str(self.bench_meeting.motion.pk),
+            )
+        elif page.writes:
             extra.update(
                 BENCH_SESSIONS=str(self.sessions_file),
                 BENCH_SUBMIT_AREA=self.submit_area,
@@ -853,7 +959,17 @@ class Bench:
         page.result["db_cpu_ms"] = _cpu_spent(db_before, db_after) / served
         page.result["cpu_warning"] = "CPU usage" in text and "above" in text
         page.result["failure_messages"] = _parse_failures(prefix)
-        if page.writes:
+        if page.tag == "ballot":
+            page.result["form"] = _parse_stats(prefix, "ballot form")
+            self._wait_until_idle()
+            page.stored = meetings.stored(self.bench_meeting.motion)
+            accepted = page.result["requests"] - page.result["failures"]
+            print(
+                f"  stored {page.stored['receipts']} receipts ({page.stored['ballots']} ballots, "
+                f"{page.stored['households']} households) for {accepted} accepted ballots "
+                "and the one counted by the test client"
+            )
+        elif page.writes:
             page.result["form"] = _parse_stats(prefix, "report form")
             self._wait_until_idle()
             page.stored = self._stored_submissions(page)
@@ -891,7 +1007,9 @@ class Bench:
         seconds = self.args.ceiling_seconds
         connections = self._concurrency()
         for page in self.pages:
-            if page.skipped or page.writes or page.tag == "healthz" or not page.sql_pages:
+            # The ballot's replay is its session page's GET, the read half of each ballot.
+            reading = not page.writes or page.tag == "ballot"
+            if page.skipped or not reading or page.tag == "healthz" or not page.sql_pages:
                 continue
             reads = [ceilings.replayable(statements) for statements in page.sql_pages]
             statements = [kept for kept, _left_out in reads]
@@ -1010,8 +1128,9 @@ class Bench:
             "in through `/accounts/login/` by every user before measuring (logins are not "
             "counted), first page sorted by deadline. Funnel: the district, current quarter. "
             "Dashboard: `/areas/<district>/dashboard/`, anonymous, current quarter (its cached "
-            "median expires every ten minutes). Submissions: see below. Meeting page and "
-            "ballot: listed, not measured until deliberation has meetings.",
+            "median expires every ten minutes). Submissions: see below. Meeting page: "
+            "`/meetings/<pk>/` of the district's five-party meeting in session, anonymous. "
+            "Ballot: see *Ballots* below.",
             "- Queries per page: Django's test client with `CaptureQueriesContext` in the "
             "orchestrator, one request at a time on the idle machine. Alone ms is the whole "
             "request through the test client (median), DB ms the part spent waiting for "
@@ -1111,6 +1230,20 @@ class Bench:
             if page.result is None or page.tag == "healthz":
                 continue
             r = page.result
+            if page.tag == "ballot" and page.bare:
+                # The ballot's read half (its session page) beside its bare SQL, its write half
+                # beside the commit rate.
+                alone = page.bare["alone"]["p50"]
+                ratio = page.http_alone_ms / alone if alone else 0
+                lines.append(
+                    f"| {page.title} (GET of the session page, then POST) | {r['rps']:.1f} "
+                    f"ballots/s | {framework:.0f} | {page.bare['together']['rate']:.0f} session "
+                    f"pages/s; {commits:.0f} single-row commits/s | {page.http_alone_ms:.1f} "
+                    f"(session page GET) | {alone:.2f} | {ratio:.1f}× | "
+                    f"{'yes' if ratio and ratio <= BARE_SQL_FACTOR else 'no'} "
+                    f"({page.post_queries} queries a POST) |"
+                )
+                continue
             if page.writes:
                 lines.append(
                     f"| {page.title} (POST) | {r['rps']:.1f} | {framework:.0f} | "
@@ -1139,10 +1272,11 @@ class Bench:
         return lines
 
     def _submissions(self) -> list[str]:
-        pages = [page for page in self.pages if page.writes and page.result]
+        lines = self._ballots()
+        pages = [page for page in self.pages if page.tag in SUBMIT_TAGS and page.result]
         if not pages:
-            return []
-        lines = [
+            return lines
+        lines += [
             "",
             "## Submissions: what was stored",
             "",
@@ -1170,6 +1304,40 @@ class Bench:
             )
         return lines
 
+    def _ballots(self) -> list[str]:
+        page = next((page for page in self.pages if page.tag == "ballot" and page.result), None)
+        if page is None:
+            return []
+        motion = self.bench_meeting.motion
+        r, form, stored = page.result, page.result.get("form") or {}, page.stored or {}
+        accepted = r["requests"] - r["failures"]
+        return [
+            "",
+            "## Ballots: what was stored",
+            "",
+            f"The district's five-party meeting of {self.bench_meeting.meeting.area.name} "
+            "(bench/meetings.py: planned, confirmed and opened through deliberation's services, "
+            "every party's representative present) has a motion put to the owners, one vote "
+            f"per household with floor area (`owners_ordinary`), opened to "
+            f"{motion.electorate_headcount:,} households ({len(self.bench_meeting.voters):,} of "
+            "them with a bench owner who votes). A vote by household is the ballot a compound "
+            "holds at scale; a vote by person or party counts only the few representatives at "
+            "the table. Each locust iteration takes the next owner's session (made by the "
+            "orchestrator, no login), loads the session page, reads its CSRF token and the "
+            "household of its ballot form, and posts it: every owner votes once. "
+            f"{self.args.ballot_rate:g} ballots/s are offered ({2 * self.args.ballot_rate:g} "
+            "requests/s). Afterwards the database is asked what it holds; the test client's "
+            "counted POST is one more receipt.",
+            "",
+            "| Run | Session page GET p50 / p95 ms | POST p50 / p95 ms | Accepted (302) | "
+            "Receipts stored | Ballots stored | Distinct households | Distinct voters |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {page.title} | {form.get('p50', 0):g} / {form.get('p95', 0):g} | "
+            f"{r['p50']:g} / {r['p95']:g} | {accepted:,} | {stored.get('receipts', 0):,} | "
+            f"{stored.get('ballots', 0):,} | {stored.get('households', 0):,} | "
+            f"{stored.get('voters', 0):,} |",
+        ]
+
     def _write_ceiling(self) -> list[str]:
         lines = [
             "## Write ceiling",
@@ -1193,7 +1361,7 @@ class Bench:
                 lines.append(
                     f"- {page.title}: {page.result['rps']:.1f} POSTs/s accepted, "
                     f"{page.result['rps'] / best:.1%} of the commit ceiling "
-                    f"({page.post_queries} statements a submission)."
+                    f"({page.post_queries} statements a POST)."
                 )
         return lines
 

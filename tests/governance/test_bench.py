@@ -39,3 +39,61 @@ def test_the_fan_out_street_gets_enough_verified_residents_once(tree, households
     assert fanout.ensure_residents(tree.S1, 8) == 8
     assert fanout.ensure_residents(tree.S1, 8) == 8  # a second run adds nobody
     assert notice_recipients(tree.S1).count() == 8
+
+
+def test_the_bench_meeting_is_in_session_with_a_fresh_vote_by_household_each_run(tree, people):
+    from bench import meetings
+    from communities.models import Organization
+    from deliberation import services
+    from deliberation.models import Meeting, Motion
+
+    for kind in (Organization.Kind.PARTY_BRANCH, Organization.Kind.SELF_MANAGEMENT_GROUP):
+        Organization.objects.create(name=f"幸福家园{kind}", kind=kind, area=tree.K1)
+    first = meetings.prepare(tree.D, households=5)
+    meeting = first.meeting
+    assert meeting.area == tree.K1
+    assert meeting.status == Meeting.Status.IN_PROGRESS
+    assert meeting.parties.count() == 5
+    assert meeting.agenda.count() == 3
+    assert first.motion.status == Motion.Status.OPEN
+    assert first.motion.voting_unit == Motion.VotingUnit.HOUSEHOLD
+    assert len({voter.pk for voter in first.voters}) == 5
+    assert first.motion.electorate_headcount >= 5
+    voter = first.voters[0]
+    services.cast_motion_ballot(motion=first.motion, voter=voter, choice="yes")
+    assert meetings.stored(first.motion) == {
+        "receipts": 1,
+        "ballots": 1,
+        "households": 1,
+        "voters": 1,
+    }
+
+    second = meetings.prepare(tree.D, households=5)  # the next run
+    assert second.meeting == meeting
+    assert [v.pk for v in second.voters] == [v.pk for v in first.voters]
+    first.motion.refresh_from_db()
+    assert first.motion.status == Motion.Status.CLOSED
+    assert second.motion.status == Motion.Status.OPEN
+    services.cast_motion_ballot(motion=second.motion, voter=voter, choice="no")
+    assert meetings.stored(second.motion)["receipts"] == 1
+
+
+def test_the_locust_voter_finds_the_ballot_form_on_the_real_session_page(tree, people, client):
+    from bench import meetings
+    from communities.models import Organization
+
+    for kind in (Organization.Kind.PARTY_BRANCH, Organization.Kind.SELF_MANAGEMENT_GROUP):
+        Organization.objects.create(name=f"幸福家园{kind}", kind=kind, area=tree.K1)
+    bench = meetings.prepare(tree.D, households=3)
+    voter = bench.voters[-1]
+    client.force_login(voter)
+    page = client.get(f"/meetings/{bench.meeting.pk}/session/")
+    assert page.status_code == 200
+    action, household = meetings.ballot_form(page.content.decode(), str(bench.motion.pk))
+    assert household == str(voter.residencies.get().household_id)
+    response = client.post(action, {"choice": "yes", "household": household})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/meetings/{bench.meeting.pk}/session/")
+    assert meetings.stored(bench.motion)["receipts"] == 1
+    page = client.get(f"/meetings/{bench.meeting.pk}/session/")
+    assert meetings.ballot_form(page.content.decode(), str(bench.motion.pk)) is None
