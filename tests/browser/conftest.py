@@ -86,3 +86,14 @@ def csp_violations():
 
     watch.messages = messages
     return watch
+
+
+@pytest.fixture(autouse=True)
+def close_browser_contexts(request):
+    """Close every page the test opened. An open page keeps its keep-alive sockets to the live
+    server, and each socket's thread keeps a database connection: left open across the session
+    they use up PostgreSQL's connections before the concurrency tests need fifty."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
